@@ -1,0 +1,168 @@
+"""The headless command line: train, sample, info. Runs with no Qt installed.
+
+    python main.py train gan --steps N --seed S --out FILE.h5 [--lr-g 1e-4 ...]
+    python main.py train --resume FILE.h5 --steps N
+    python main.py sample FILE.h5 --n N --out FILE.npy
+    python main.py info FILE.h5
+"""
+import argparse
+import signal
+import sys
+import tempfile
+import traceback
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from studio import config as cfg
+from studio.control import Control
+from studio.errors import StudioError
+from studio.progress import ProgressSink
+from studio.run_settings import RunSettings
+from studio.trainers.registry import TRAINERS, trainer_class
+
+COMMANDS = ("train", "sample", "info")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a bad argument as StudioError (one line, exit 2) rather than exiting itself."""
+
+    def error(self, message):
+        raise StudioError(f"{self.prog}: {message}")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _add_fields(parser, cls, group_title: str) -> None:
+    group = parser.add_argument_group(group_title)
+    for info in cfg.fields_of(cls):
+        group.add_argument(_flag(info.name), dest=f"{cls.__name__}.{info.name}", metavar=info.type.__name__.upper(),
+                           default=None, help=f"{info.doc} [{info.range_text()}; default {info.default}]")
+
+
+def _collect(args, cls) -> dict:
+    prefix = cls.__name__ + "."
+    return {k[len(prefix):]: v for k, v in vars(args).items() if k.startswith(prefix) and v is not None}
+
+
+def _train_parser(kind: str | None) -> argparse.ArgumentParser:
+    p = _Parser(prog="main.py train", description="Train a model headless into a session file.")
+    p.add_argument("kind", nargs="?", choices=sorted(TRAINERS), help="which model")
+    p.add_argument("--steps", type=int, required=True, help="how many training steps to run (more, with --resume)")
+    p.add_argument("--out", help="session file to create (default: a new file in the sessions folder)")
+    p.add_argument("--resume", metavar="FILE.h5", help="continue this session from its latest checkpoint")
+    p.add_argument("--preset", help="start from a named preset of the model (see --help)")
+    _add_fields(p, RunSettings, "run settings")
+    if kind in TRAINERS:
+        cls = TRAINERS[kind]
+        _add_fields(p, cls.config_cls, f"{kind} hyperparameters")
+        p.epilog = "presets: " + "; ".join(cls.presets)
+    return p
+
+
+def cmd_train(argv: list[str]) -> int:
+    from studio.runs import make_runner, new_run, resume_run
+
+    kind = next((a for a in argv if a in TRAINERS), None)
+    args = _train_parser(kind).parse_args(argv)
+    if args.steps < 0:
+        raise StudioError("--steps must be 0 or more")
+    if args.resume:
+        if args.kind or args.out or args.preset:
+            raise StudioError("--resume continues a session as it was; it takes no model, --out or --preset")
+        run_settings = _collect(args, RunSettings)
+        prepared = resume_run(args.resume, run_settings.get("device", "auto"))
+    else:
+        if not args.kind:
+            raise StudioError(f"name the model to train: {', '.join(TRAINERS)} (or --resume FILE.h5)")
+        cls = trainer_class(args.kind)
+        base = cls.presets[cls.default_preset]
+        if args.preset:
+            if args.preset not in cls.presets:
+                raise StudioError(f"unknown preset {args.preset!r}; presets: {'; '.join(cls.presets)}")
+            base = cls.presets[args.preset]
+        config = cfg.from_dict(cls.config_cls, _collect(args, cls.config_cls), base=base)
+        settings = cfg.from_dict(RunSettings, _collect(args, RunSettings))
+        prepared = new_run(args.kind, config, settings, args.out)
+    control = Control()
+    stop_requests = []
+
+    def on_sigint(signum, frame):
+        # First Ctrl-C: stop after the current step and save; a second one: leave at once.
+        if stop_requests:
+            raise KeyboardInterrupt
+        stop_requests.append(signum)
+        print("\nstopping after this step (Ctrl-C again to quit at once)…", file=sys.stderr)
+        control.stop()
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        runner = make_runner(prepared, control, [ProgressSink(args.steps)],
+                             max_steps=prepared.trainer.step + args.steps, preview_seconds=None)
+        reason = runner.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if prepared.writer:
+        print(f"session: {prepared.writer.path}", file=sys.stderr)
+    return 0 if reason in ("finished", "stopped") else 1
+
+
+def cmd_sample(argv: list[str]) -> int:
+    from studio.runs import load_trainer
+
+    p = _Parser(prog="main.py sample", description="Draw new samples from a session's latest checkpoint.")
+    p.add_argument("session", help="session file (.h5)")
+    p.add_argument("--n", type=int, default=64, help="how many samples")
+    p.add_argument("--out", required=True, help="output .npy: float32 (N, 28, 28) in [0, 1]")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    args = p.parse_args(argv)
+    if not 1 <= args.n <= 1_000_000:
+        raise StudioError("--n must be between 1 and 1,000,000")
+    trainer, _, _ = load_trainer(args.session, args.device)
+    samples = trainer.generate(args.n, args.seed)
+    out = Path(args.out)
+    try:
+        np.save(out, samples)
+    except OSError as exc:
+        raise StudioError(f"{out}: cannot write ({exc})") from None
+    print(f"wrote {samples.shape[0]} samples of step {trainer.step} to {out}", file=sys.stderr)
+    return 0
+
+
+def cmd_info(argv: list[str]) -> int:
+    from studio.session.reader import SessionReader
+
+    p = _Parser(prog="main.py info", description="Summarise a session file.")
+    p.add_argument("session", help="session file (.h5)")
+    args = p.parse_args(argv)
+    with SessionReader(args.session) as reader:
+        print(reader.summary())
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    """Run one CLI command; every failure is one line on stderr and a non-zero exit code."""
+    if not argv or argv[0] not in COMMANDS:
+        print(f"usage: main.py {{{','.join(COMMANDS)}}} …   (or no arguments for the app)", file=sys.stderr)
+        return 2
+    command = {"train": cmd_train, "sample": cmd_sample, "info": cmd_info}[argv[0]]
+    try:
+        return command(argv[1:])
+    except StudioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head` and such: not an error worth a message
+        sys.stderr.close()
+        return 0
+    except Exception as exc:  # a bug: keep the traceback for a report, show one line
+        log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
+        log.write_text(traceback.format_exc())
+        print(f"error: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        return 1

@@ -1,0 +1,1 @@
+"""Datasets: the embedded digits and MNIST-format IDX folders."""

@@ -1,0 +1,1 @@
+"""Network definitions; each file holds one model family."""

@@ -1,0 +1,64 @@
+"""The headless CLI's progress line: step, steps/s, ETA and the latest losses, on stderr."""
+import sys
+import time
+
+from studio.sinks import Sink
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    h, rem = divmod(seconds, 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
+
+
+class ProgressSink(Sink):
+    def __init__(self, total_steps: int, stream=None, every: float = 0.5):
+        self.total, self.stream = total_steps, stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        # A log file or CI gets a fresh line every few seconds instead of carriage-return redraws.
+        self.every = every if self.tty else 5.0
+        self.latest: dict[str, float] = {}
+        self.labels: dict[str, str] = {}
+        self.start_step = 0
+        self.status_seen = None
+        self._last = 0.0
+
+    def start(self, info):
+        self.start_step = info.start_step
+        self.labels = {s.key: s.label for s in info.series}
+        where = f" -> {info.session_path}" if info.session_path else ""
+        print(f"{info.title} on {info.device_name}{where}", file=self.stream, flush=True)
+
+    def metrics(self, batch):
+        for key, (_, values) in batch.points.items():
+            self.latest[key] = float(values[-1])
+
+    def status(self, status):
+        self.status_seen = status
+        now = time.monotonic()
+        if now - self._last < self.every and status.state != "stopped":
+            return
+        self._last = now
+        done = status.step - self.start_step
+        frac = min(1.0, done / self.total) if self.total else 0.0
+        bar = "#" * int(frac * 24)
+        eta = (self.total - done) / status.steps_per_s if status.steps_per_s > 0 else 0.0
+        losses = "  ".join(f"{self.labels.get(k, k)} {v:.3g}" for k, v in self.latest.items())
+        line = (f"step {status.step} [{bar:<24}] {frac:4.0%} {status.steps_per_s:6.1f} steps/s "
+                f"elapsed {_clock(status.elapsed_s)} ETA {_clock(eta)}  {losses}")
+        print(("\r" + line + "\033[K") if self.tty else line, end="" if self.tty else "\n",
+              file=self.stream, flush=True)
+
+    def event(self, event):
+        print(f"{chr(10) if self.tty else ''}[{event.kind}] step {event.step}: {event.message}",
+              file=self.stream, flush=True)
+
+    def finish(self, reason):
+        s = self.status_seen
+        if self.tty:
+            print(file=self.stream)
+        if s is not None:
+            done = s.step - self.start_step
+            rate = done / s.elapsed_s if s.elapsed_s > 0 else 0.0
+            print(f"{reason}: {done} steps in {s.elapsed_s:.1f} s of training ({rate:.1f} steps/s), "
+                  f"now at step {s.step}", file=self.stream, flush=True)

@@ -1,0 +1,21 @@
+"""Settings of a run that are not hyperparameters of the model: seed, device, data, cadences."""
+from dataclasses import dataclass
+
+from studio.config import param
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    seed: int = param(0, "Random seed: the same seed and settings give the same run on the CPU.",
+                      low=0, high=2**31 - 1)
+    device: str = param("auto", "Where to train: 'auto' (a GPU when there is one, else the CPU), 'cpu', "
+                        "'cuda', 'cuda:N' or 'mps'.")
+    data: str = param("mnist-5k", "Training data: 'mnist-5k' (the embedded digits) or a folder of "
+                      "MNIST-format IDX files (e.g. Fashion-MNIST).")
+    snapshot_every: int = param(100, "Save the sample grid to the session every this many steps "
+                                "(plus a denser 1-2-5 schedule before that).", low=1, high=10**6,
+                                label="snapshot every")
+    checkpoint_seconds: float = param(60.0, "Save a checkpoint (models, optimizers, RNG) at least this "
+                                      "often, in seconds of training, and always at stop.", low=1.0,
+                                      high=86400.0, label="checkpoint every (s)")
+    threads: int = param(0, "CPU threads for torch (0: leave torch's default).", low=0, high=256)

@@ -1,0 +1,176 @@
+"""The training loop shared by the window's worker thread, the headless CLI and the tests.
+
+It drives a trainer step by step, pausing and stopping only between steps (see Control), and
+reports to a Sink in coalesced batches: metric points every ~100 ms (none dropped), a preview
+image a few times a second, snapshots on a step schedule, checkpoints on a time schedule and at stop.
+A non-finite loss pauses the run and restores the last good weights; no NaN is ever checkpointed.
+"""
+import time
+
+import numpy as np
+import torch
+
+from studio import config as cfg
+from studio.control import Control
+from studio.session.checkpoint import pack, unpack
+from studio.sinks import Event, MetricBatch, RunInfo, Sink, Status
+
+
+def snapshot_due(step: int, every: int) -> bool:
+    """Every `every` steps, plus 1, 2, 5, 10, 20, 50… below that, when the picture changes fastest."""
+    if step % every == 0:
+        return True
+    if step >= every:
+        return False
+    mantissa = step
+    while mantissa % 10 == 0:
+        mantissa //= 10
+    return mantissa in (1, 2, 5)
+
+
+class Runner:
+    def __init__(self, trainer, control: Control, sink: Sink, info: RunInfo, *, max_steps: int | None = None,
+                 snapshot_every: int = 100, checkpoint_seconds: float = 60.0,
+                 emit_seconds: float = 0.1, preview_seconds: float | None = 0.25, clock=time.monotonic):
+        self.trainer, self.control, self.sink, self.info = trainer, control, sink, info
+        self.max_steps, self.snapshot_every = max_steps, snapshot_every
+        self.checkpoint_seconds, self.emit_seconds, self.preview_seconds = checkpoint_seconds, emit_seconds, preview_seconds
+        self.clock = clock
+        self._pending = {s.key: ([], []) for s in trainer.series}
+        self._last_good = (trainer.step, pack(trainer.state_dict()))
+        self._last_ckpt_step = trainer.step
+        self.elapsed = 0.0
+        self._rate = 0.0
+
+    # --- reporting ---
+    def _flush_metrics(self) -> bool:
+        """Send pending points; False if any is non-finite (the caller then halts)."""
+        points, finite = {}, True
+        for key, (steps, values) in self._pending.items():
+            if steps:
+                # One device->host copy per series per batch, not one per step.
+                vals = torch.stack(values).double().cpu().numpy()
+                points[key] = (np.asarray(steps, np.int64), vals)
+                finite = finite and bool(np.isfinite(vals).all())
+                steps.clear()
+                values.clear()
+        if points:
+            self.sink.metrics(MetricBatch(points))
+        return finite
+
+    def _status(self, state: str) -> None:
+        self.sink.status(Status(self.trainer.step, self._rate, self.elapsed, state, self.max_steps))
+        self.sink.flush()
+
+    def _checkpoint(self) -> None:
+        if not self.trainer.parameters_finite():
+            return
+        blob = pack(self.trainer.state_dict())
+        self._last_good = (self.trainer.step, blob)
+        self._last_ckpt_step = self.trainer.step
+        self.sink.checkpoint(self.trainer.step, blob)
+
+    def _halt_on_nonfinite(self) -> None:
+        step, blob = self._last_good
+        bad_step = self.trainer.step
+        self.control.pause()
+        state = unpack(blob, self.trainer.device)
+        state["step"] = bad_step  # the step counter goes on: no step number is ever reused
+        state["config"] = cfg.to_dict(self.trainer.config)  # keep settings changed since that checkpoint
+        self.trainer.load_state_dict(state)
+        msg = (f"A loss became NaN or infinite at step {bad_step}. Training is paused and the weights are "
+               f"restored from step {step}. Lower the learning rate (or change the loss), then resume.")
+        self.sink.event(Event(bad_step, "error", msg))
+
+    def _apply_config(self) -> None:
+        new = self.control.take_config()
+        if new is None:
+            return
+        try:
+            changed = self.trainer.change_config(new)
+        except Exception as exc:  # a refused change is reported, the run goes on unchanged
+            self.sink.event(Event(self.trainer.step, "warning", f"setting not changed: {exc}"))
+            return
+        if changed:
+            text = ", ".join(f"{k} = {v}" for k, v in changed.items())
+            self.sink.event(Event(self.trainer.step, "config", f"changed {text}"))
+
+    def _idle(self) -> None:
+        self._apply_config()
+        self._status("paused")
+
+    # --- the loop ---
+    def run(self) -> str:
+        """Train until max_steps or a stop; returns 'finished' or 'stopped'. Exceptions propagate after
+        the sink has been finished, so what was saved stays saved."""
+        t, sink, control = self.trainer, self.sink, self.control
+        sink.start(self.info)
+        reason = "error"
+        clean = False
+        now = self.clock()
+        last_emit = last_preview = last_ckpt = now
+        window_step, window_t = t.step, now
+        try:
+            if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
+                sink.snapshot(t.step, t.images())
+            sink.preview(t.step, t.images())
+            while True:
+                self._apply_config()
+                if self.max_steps is not None and t.step >= self.max_steps:
+                    reason = "finished"
+                    break
+                before = self.clock()
+                if not control.next_turn(idle=self._idle):
+                    reason = "stopped"
+                    break
+                start = self.clock()
+                if start - before > 0.05:  # a pause: restart the rate window after it
+                    window_step, window_t = t.step, start
+                metrics = t.train_step()
+                for key, value in metrics.items():
+                    steps, values = self._pending[key]
+                    steps.append(t.step)
+                    values.append(value)
+                now = self.clock()
+                self.elapsed += now - start
+                stepping = control.paused
+                if snapshot_due(t.step, self.snapshot_every):
+                    if not self._flush_metrics():
+                        self._halt_on_nonfinite()
+                        continue
+                    sink.snapshot(t.step, t.images())
+                if stepping or now - last_emit >= self.emit_seconds:
+                    if not self._flush_metrics():
+                        self._halt_on_nonfinite()
+                        continue
+                    if now > window_t:
+                        rate = (t.step - window_step) / (now - window_t)
+                        self._rate = rate if self._rate == 0 else 0.7 * self._rate + 0.3 * rate
+                    window_step, window_t = t.step, now
+                    last_emit = now
+                    self._status("paused" if stepping else "running")
+                if self.preview_seconds is not None and (stepping or now - last_preview >= self.preview_seconds):
+                    sink.preview(t.step, t.images())
+                    last_preview = now
+                if now - last_ckpt >= self.checkpoint_seconds:
+                    if not self._flush_metrics():
+                        self._halt_on_nonfinite()
+                        continue
+                    self._checkpoint()
+                    last_ckpt = self.clock()
+            clean = True
+        finally:
+            if clean:
+                if self._flush_metrics():
+                    if t.step != self._last_ckpt_step:
+                        self._checkpoint()
+                else:
+                    self._halt_on_nonfinite()
+                self._status("stopped")
+            else:
+                try:  # keep the points of the steps that did complete
+                    self._flush_metrics()
+                except Exception:
+                    pass
+            sink.finish(reason)
+        return reason

@@ -1,0 +1,86 @@
+"""Putting a run together: a trainer, its data and device, and its session file; new or resumed."""
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import torch
+
+from studio import config as cfg
+from studio import device as dev
+from studio.data.sources import load_source
+from studio.errors import SessionError
+from studio.run_settings import RunSettings
+from studio.session.checkpoint import unpack
+from studio.session.paths import new_session_path
+from studio.session.reader import SessionReader
+from studio.session.writer import SessionWriter
+from studio.sinks import RunInfo
+from studio.trainers.registry import trainer_class
+
+
+@dataclass
+class PreparedRun:
+    trainer: object
+    writer: SessionWriter | None
+    info: RunInfo
+    settings: RunSettings
+
+
+def _build(kind: str, config, settings: RunSettings):
+    cls = trainer_class(kind)
+    cfg.validate(config)
+    cfg.validate(settings)
+    device = dev.resolve(settings.device)
+    if settings.threads:
+        torch.set_num_threads(settings.threads)
+    data = load_source(settings.data)
+    return cls(config, data, device, settings.seed), device
+
+
+def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True) -> PreparedRun:
+    """Validate everything, then create the trainer and (unless save=False) its session file."""
+    trainer, device = _build(kind, config, settings)
+    info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0)
+    writer = None
+    if save:
+        path = Path(out) if out else new_session_path(kind)
+        writer = SessionWriter.create(path, info)
+        info.session_path = str(path)
+    return PreparedRun(trainer, writer, info, settings)
+
+
+def load_trainer(path: str | Path, device: str = "auto"):
+    """The trainer of a session at its latest usable checkpoint (for `sample` and resume)."""
+    with SessionReader(path) as reader:
+        kind, config_dict, settings_dict = reader.kind, reader.config, reader.settings
+        found = reader.latest_checkpoint()
+    if found is None:
+        raise SessionError(f"{path}: the session has no usable checkpoint to continue from")
+    step, blob = found
+    cls = trainer_class(kind)
+    settings = replace(cfg.from_dict(RunSettings, settings_dict), device=device)
+    state = unpack(blob)
+    config = cfg.from_dict(cls.config_cls, state["config"])
+    trainer, device_obj = _build(kind, config, settings)
+    trainer.load_state_dict(unpack(blob, device_obj))
+    return trainer, settings, device_obj
+
+
+def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
+    """Continue a session in its own file from its latest usable checkpoint."""
+    trainer, settings, device_obj = load_trainer(path, device)
+    writer = SessionWriter.reopen(path, trainer.step)
+    info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
+                   trainer.series, trainer.panels, trainer.step, str(path))
+    return PreparedRun(trainer, writer, info, settings)
+
+
+def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | None = None,
+                preview_seconds: float | None = 0.25):
+    """A Runner reporting to `sinks` and then to the session file (last, so a full disk is reported
+    only after the window has shown the points)."""
+    from studio.runner import Runner
+    from studio.sinks import MultiSink
+    chain = list(sinks) + ([prepared.writer] if prepared.writer else [])
+    return Runner(prepared.trainer, control, MultiSink(chain), prepared.info, max_steps=max_steps,
+                  snapshot_every=prepared.settings.snapshot_every,
+                  checkpoint_seconds=prepared.settings.checkpoint_seconds, preview_seconds=preview_seconds)

@@ -1,0 +1,134 @@
+"""Reads a session file, including one that is still being written or whose writer died."""
+import json
+import zlib
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from studio.errors import SessionError
+from studio.session import layout as L
+
+
+class SessionReader:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise SessionError(f"{self.path}: no such session file")
+        try:
+            # swmr=True reads a file a live or crashed SWMR writer left open.
+            self.f = h5py.File(self.path, "r", libver="latest", swmr=True, locking=False)
+        except OSError as exc:
+            raise SessionError(f"{self.path}: not a readable session file ({exc})") from None
+        try:
+            attrs = self.f.attrs
+            if attrs.get("app") != L.APP or "schema_version" not in attrs:
+                raise SessionError(f"{self.path}: an HDF5 file, but not a Training Studio session")
+            self.schema_version = int(attrs["schema_version"])
+            if self.schema_version > L.SCHEMA_VERSION:
+                raise SessionError(f"{self.path}: written by a newer Training Studio (schema "
+                                   f"{self.schema_version}, this one reads up to {L.SCHEMA_VERSION}); update the app")
+            self.kind = str(attrs["kind"])
+            self.title = str(attrs["title"])
+            self.created = str(attrs["created"])
+            self.device = str(attrs.get("device", "?"))
+            self.config = json.loads(attrs["config_json"])
+            self.settings = json.loads(attrs["settings_json"])
+        except SessionError:
+            self.f.close()
+            raise
+        except (KeyError, ValueError, OSError) as exc:
+            self.f.close()
+            raise SessionError(f"{self.path}: damaged session file ({exc})") from None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        self.f.close()
+
+    # --- metrics ---
+    def series_keys(self) -> list[str]:
+        return list(self.f[L.METRICS].keys())
+
+    def series_label(self, key: str) -> str:
+        return str(self.f[L.METRICS][key].attrs.get("label", key))
+
+    def series(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.f[L.METRICS][key][:]
+        return rows["step"], rows["value"]
+
+    # --- image snapshots ---
+    def panel_keys(self) -> list[str]:
+        return list(self.f[L.IMAGES].keys())
+
+    def snapshot_steps(self, panel: str) -> np.ndarray:
+        return self.f[L.IMAGES][panel]["step"][:]
+
+    def snapshot(self, panel: str, index: int) -> np.ndarray:
+        return self.f[L.IMAGES][panel]["data"][index]
+
+    # --- events ---
+    def events(self) -> list[tuple[int, str, str]]:
+        return [(int(r["step"]), r["kind"].decode(), r["message"].decode("utf-8", "replace"))
+                for r in self.f[L.EVENTS][:]]
+
+    # --- checkpoints ---
+    def checkpoint_steps(self) -> list[int]:
+        return [int(r["step"]) for r in self.f[L.CHECKPOINTS][L.CKPT_INDEX][:]]
+
+    def latest_checkpoint(self) -> tuple[int, bytes] | None:
+        """The newest checkpoint whose bytes are whole (length and CRC match), or None."""
+        ck = self.f[L.CHECKPOINTS]
+        index = ck[L.CKPT_INDEX][:]
+        seen_slots = set()
+        for row in index[::-1]:
+            slot = int(row["slot"])
+            if slot in seen_slots:  # that slot was overwritten by a newer checkpoint since
+                continue
+            seen_slots.add(slot)
+            data = ck[L.CKPT_SLOTS[slot]]
+            if data.shape[0] < int(row["nbytes"]):
+                continue
+            blob = data[: int(row["nbytes"])].tobytes()
+            if zlib.crc32(blob) == int(row["crc32"]):
+                return int(row["step"]), blob
+        return None
+
+    def last_step(self) -> int:
+        steps = [int(self.f[L.METRICS][k][-1]["step"]) for k in self.series_keys() if self.f[L.METRICS][k].shape[0]]
+        return max(steps, default=0)
+
+    def summary(self) -> str:
+        """The text `main.py info` prints."""
+        lines = [f"{self.path}", f"  {self.title}  (kind {self.kind}, schema {self.schema_version})",
+                 f"  created {self.created} on {self.device}", f"  last step {self.last_step()}"]
+        lines.append("  config: " + ", ".join(f"{k}={v}" for k, v in self.config.items()))
+        lines.append("  settings: " + ", ".join(f"{k}={v}" for k, v in self.settings.items()))
+        lines.append("  metrics:")
+        for key in self.series_keys():
+            steps, values = self.series(key)
+            if len(steps):
+                tail = values[-min(100, len(values)):]
+                lines.append(f"    {self.series_label(key):<10} {len(steps):>8} points, steps {steps[0]}–{steps[-1]}, "
+                             f"last {values[-1]:.4g}, mean of last {len(tail)} {np.nanmean(tail):.4g}")
+            else:
+                lines.append(f"    {self.series_label(key):<10}        0 points")
+        for key in self.panel_keys():
+            steps = self.snapshot_steps(key)
+            shape = self.f[L.IMAGES][key]["data"].shape[1:]
+            span = f", steps {steps[0]}–{steps[-1]}" if len(steps) else ""
+            lines.append(f"  images {key}: {len(steps)} snapshots of {shape}{span}")
+        ckpts = self.checkpoint_steps()
+        good = self.latest_checkpoint()
+        lines.append(f"  checkpoints: {len(ckpts)} written; latest usable at step "
+                     f"{good[0] if good else 'none'}" + (f" ({len(good[1]) / 1e6:.2f} MB)" if good else ""))
+        events = self.events()
+        if events:
+            lines.append(f"  events: {len(events)}")
+            for step, kind, message in events[-5:]:
+                lines.append(f"    step {step} [{kind}] {message}")
+        return "\n".join(lines)

@@ -1,0 +1,173 @@
+"""Writes a run into its session file, as a Sink, from the training thread.
+
+Every dataset is created before SWMR mode is switched on (SWMR cannot create objects later), so the
+file stays readable if the process dies and another process can follow it while it grows.
+"""
+import time
+import zlib
+from contextlib import contextmanager
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from studio import __version__
+from studio import config as cfg
+from studio.errors import SessionError
+from studio.session import layout as L
+from studio.sinks import Sink
+
+FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they are computed
+
+
+def _append(ds: h5py.Dataset, rows: np.ndarray) -> None:
+    n = ds.shape[0]
+    ds.resize(n + len(rows), axis=0)
+    ds[n:] = rows
+
+
+def _readable_attrs(group: h5py.Group, config) -> None:
+    for key, value in cfg.to_dict(config).items():
+        group.attrs[key] = value
+
+
+class SessionWriter(Sink):
+    def __init__(self, path: Path, file: h5py.File):
+        self.path, self.f = Path(path), file
+        self._last_flush = time.monotonic()
+        self._closed = False
+
+    # --- opening ---
+    @classmethod
+    def create(cls, path: str | Path, info) -> "SessionWriter":
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            f = h5py.File(path, "w-", libver="latest")
+        except FileExistsError:
+            raise SessionError(f"{path}: a file of that name exists already") from None
+        except OSError as exc:
+            raise SessionError(f"{path}: cannot create the session file ({exc})") from None
+        try:
+            f.attrs.update({"schema_version": L.SCHEMA_VERSION, "app": L.APP, "app_version": __version__,
+                            "kind": info.kind, "title": info.title, "device": info.device_name,
+                            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                            "config_json": cfg.to_json(info.config), "settings_json": cfg.to_json(info.settings)})
+            _readable_attrs(f.create_group("config"), info.config)
+            _readable_attrs(f.create_group("settings"), info.settings)
+            metrics = f.create_group(L.METRICS)
+            for s in info.series:
+                ds = metrics.create_dataset(s.key, (0,), maxshape=(None,), dtype=L.METRIC_DTYPE, chunks=(4096,))
+                ds.attrs.update({"label": s.label, "plot": s.plot})
+            images = f.create_group(L.IMAGES)
+            for p in info.panels:
+                g = images.create_group(p.key)
+                g.attrs.update({"label": p.label, "cols": p.cols})
+                g.create_dataset("data", (0, *p.shape), maxshape=(None, *p.shape), dtype=np.uint8,
+                                 chunks=(1, *p.shape), compression="gzip", compression_opts=4, shuffle=True)
+                g.create_dataset("step", (0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))
+            f.create_dataset(L.EVENTS, (0,), maxshape=(None,), dtype=L.EVENT_DTYPE, chunks=(64,))
+            ck = f.create_group(L.CHECKPOINTS)
+            for slot in L.CKPT_SLOTS:
+                ck.create_dataset(slot, (0,), maxshape=(None,), dtype=np.uint8, chunks=(1 << 18,))
+            ck.create_dataset(L.CKPT_INDEX, (0,), maxshape=(None,), dtype=L.CKPT_DTYPE, chunks=(64,))
+            f.swmr_mode = True
+            f.flush()
+        except OSError as exc:
+            f.close()
+            raise SessionError(f"{path}: cannot write the session file ({exc})") from None
+        return cls(path, f)
+
+    @classmethod
+    def reopen(cls, path: str | Path, keep_through_step: int) -> "SessionWriter":
+        """Open an existing session to continue it: drop everything recorded after `keep_through_step`
+        (the checkpoint training resumes from), so no step appears twice."""
+        path = Path(path)
+        try:
+            f = h5py.File(path, "r+", libver="latest")
+        except OSError as exc:
+            raise SessionError(f"{path}: cannot open the session for writing ({exc})") from None
+        try:
+            for ds in f[L.METRICS].values():
+                steps = ds.fields("step")[:]
+                ds.resize((int(np.searchsorted(steps, keep_through_step, side="right")),))
+            for g in f[L.IMAGES].values():
+                keep = int(np.searchsorted(g["step"][:], keep_through_step, side="right"))
+                g["step"].resize((keep,))
+                g["data"].resize(keep, axis=0)
+            f.swmr_mode = True
+            f.flush()
+        except (OSError, KeyError) as exc:
+            f.close()
+            raise SessionError(f"{path}: cannot prepare the session to continue ({exc})") from None
+        return cls(path, f)
+
+    # --- the Sink interface ---
+    def _guard(self, what: str):
+        return _write_guard(self.path, what)
+
+    def metrics(self, batch):
+        with self._guard("metric points"):
+            for key, (steps, values) in batch.points.items():
+                rows = np.empty(len(steps), L.METRIC_DTYPE)
+                rows["step"], rows["value"] = steps, values
+                _append(self.f[L.METRICS][key], rows)
+
+    def snapshot(self, step, images):
+        with self._guard("a sample snapshot"):
+            for key, stack in images.items():
+                g = self.f[L.IMAGES][key]
+                _append(g["data"], stack[None])
+                _append(g["step"], np.array([step], np.int64))
+
+    def event(self, event):
+        with self._guard("an event"):
+            row = np.array([(event.step, time.time(), event.kind.encode()[:16],
+                             event.message.encode("utf-8")[:1000])], L.EVENT_DTYPE)
+            _append(self.f[L.EVENTS], row)
+
+    def checkpoint(self, step, blob):
+        with self._guard("a checkpoint"):
+            ck = self.f[L.CHECKPOINTS]
+            index = ck[L.CKPT_INDEX]
+            # Write into the slot the newest checkpoint does not use; the index row goes last, so a
+            # reader only ever trusts a slot whose bytes were completely written and flushed.
+            slot = 0 if index.shape[0] == 0 else 1 - int(index[-1]["slot"])
+            data = ck[L.CKPT_SLOTS[slot]]
+            arr = np.frombuffer(blob, np.uint8)
+            data.resize((len(arr),))
+            data[:] = arr
+            self.f.flush()
+            row = np.array([(step, slot, len(arr), zlib.crc32(blob), time.time())], L.CKPT_DTYPE)
+            _append(index, row)
+            self.f.flush()
+            self._last_flush = time.monotonic()
+
+    def flush(self):
+        if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            with self._guard("the session"):
+                self.f.flush()
+            self._last_flush = time.monotonic()
+
+    def finish(self, reason):
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.f.flush()
+            self.f.close()
+        except OSError as exc:
+            raise SessionError(f"{self.path}: the session could not be closed cleanly ({exc})") from None
+
+
+@contextmanager
+def _write_guard(path: Path, what: str):
+    """Turn low-level write failures (disk full, file gone) into one clear message."""
+    try:
+        yield
+    except OSError as exc:
+        raise SessionError(f"{path}: could not save {what} ({exc}); what was saved before is kept") from None
+

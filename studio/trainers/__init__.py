@@ -1,0 +1,1 @@
+"""Trainers: plain objects driven one step at a time by studio.runner."""

@@ -1,0 +1,117 @@
+"""What every trainer offers the runner, the CLI and the GUI.
+
+A trainer is a plain object: `train_step()` does one iteration and returns its metrics as scalar
+tensors left on the training device (the runner brings them to the host in batches, so a GPU is
+not synchronised every step). Everything needed to continue exactly is in `state_dict()`.
+"""
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from studio import config as cfg
+from studio.data.digits import DigitSet
+
+
+@dataclass(frozen=True)
+class Series:
+    """One metric curve: its key in the session file, the label people read, and the plot it goes on."""
+    key: str
+    label: str
+    plot: str
+
+
+@dataclass(frozen=True)
+class ImagePanel:
+    """An image stack shown as a grid: `shape` is (n, H, W) uint8, drawn `cols` images per row."""
+    key: str
+    label: str
+    shape: tuple
+    cols: int
+
+
+class Trainer(ABC):
+    kind: str = ""
+    title: str = ""
+
+    def __init__(self, config, data: DigitSet, device: torch.device, seed: int):
+        cfg.validate(config)
+        self.config, self.data, self.device, self.seed = config, data, device, seed
+        self.step = 0
+        # One generator for everything random in training, so a checkpoint can restore it exactly.
+        self.rng = torch.Generator(device=device)
+        self.rng.manual_seed(seed)
+
+    @property
+    @abstractmethod
+    def series(self) -> list[Series]: ...
+
+    @property
+    @abstractmethod
+    def panels(self) -> list[ImagePanel]: ...
+
+    @abstractmethod
+    def train_step(self) -> dict[str, torch.Tensor]:
+        """One training iteration; increments `self.step`; returns {series key: scalar tensor}."""
+
+    @abstractmethod
+    def images(self) -> dict[str, np.ndarray]:
+        """Current picture for every panel, uint8 (n, H, W), computed without touching training state."""
+
+    @abstractmethod
+    def modules(self) -> dict[str, torch.nn.Module]: ...
+
+    @abstractmethod
+    def optimizers(self) -> dict[str, torch.optim.Optimizer]: ...
+
+    @abstractmethod
+    def generate(self, n: int, seed: int) -> np.ndarray:
+        """n new samples, float32 (n, 28, 28) in [0, 1]."""
+
+    def change_config(self, new_config) -> dict:
+        """Apply a config whose differences are all live fields; returns what changed."""
+        cfg.validate(new_config)
+        changed = cfg.live_changes(self.config, new_config)
+        self.config = new_config
+        self.on_config_changed(changed)
+        return changed
+
+    def on_config_changed(self, changed: dict) -> None:
+        """Hook for trainers whose optimizers must learn of a new learning rate and such."""
+
+    def parameters_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for m in self.modules().values() for p in m.parameters())
+
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "config": cfg.to_dict(self.config),
+            "modules": {k: m.state_dict() for k, m in self.modules().items()},
+            "optimizers": {k: o.state_dict() for k, o in self.optimizers().items()},
+            "rng": self.rng.get_state(),
+            "extra": self.extra_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.config = cfg.from_dict(type(self.config), state["config"])
+        for key, module in self.modules().items():
+            module.load_state_dict(state["modules"][key])
+        for key, opt in self.optimizers().items():
+            opt.load_state_dict(state["optimizers"][key])
+        self.on_config_changed(cfg.to_dict(self.config))
+        self.rng.set_state(state["rng"])
+        self.load_extra_state(state["extra"])
+        self.step = int(state["step"])
+
+    def extra_state(self) -> dict:
+        return {}
+
+    def load_extra_state(self, extra: dict) -> None:
+        pass
+
+
+def to_uint8(images: torch.Tensor) -> np.ndarray:
+    """(n, 1, H, W) in [-1, 1] -> uint8 (n, H, W) host copy."""
+    scaled = ((images.detach().float().clamp(-1, 1) + 1) * 127.5).round()
+    return scaled.to(torch.uint8).squeeze(1).cpu().numpy()

@@ -1,0 +1,56 @@
+"""GAN hyperparameters and the presets from the seeds (DCGAN tricks, WGAN, WGAN-GP)."""
+from dataclasses import dataclass, replace
+
+from studio.config import param
+
+LOSSES = ("non-saturating", "wgan", "wgan-gp")
+
+
+@dataclass(frozen=True)
+class GANConfig:
+    loss: str = param("non-saturating", "Adversarial loss: the non-saturating GAN loss, WGAN with weight "
+                      "clipping, or WGAN with a gradient penalty.", choices=LOSSES)
+    conditional: bool = param(False, "Class-conditioned G and D: the sample grid then shows one digit class "
+                              "per row.")
+    z_dim: int = param(64, "Size of the noise vector z fed to the generator.", low=2, high=512,
+                       label="noise size")
+    g_width: int = param(32, "Generator width: channels of its last hidden layer (the first has 4×).",
+                         low=4, high=256, label="G width")
+    d_width: int = param(32, "Discriminator width: channels of its first layer (the second has 2×).",
+                         low=4, high=256, label="D width")
+    d_norm: str = param("batch", "Normalisation in D's hidden layer. WGAN-GP needs 'none' or 'layer'.",
+                        choices=("batch", "layer", "none"), label="D normalisation")
+    batch_size: int = param(64, "Real images per discriminator update.", low=1, high=4096, live=True)
+    optimizer: str = param("adam", "Adam (DCGAN) or RMSprop (the WGAN paper: no momentum).",
+                           choices=("adam", "rmsprop"))
+    lr_g: float = param(2e-4, "Generator learning rate.", low=1e-7, high=1.0, live=True, label="G learning rate")
+    lr_d: float = param(2e-4, "Discriminator (critic) learning rate.", low=1e-7, high=1.0, live=True,
+                        label="D learning rate")
+    beta1: float = param(0.5, "Adam β1; DCGAN lowers it from 0.9 to 0.5 for stability.", low=0.0, high=0.999,
+                         live=True, label="Adam β1")
+    beta2: float = param(0.999, "Adam β2.", low=0.0, high=0.9999, live=True, label="Adam β2")
+    n_critic: int = param(1, "Discriminator updates per generator update (WGAN uses 5).", low=1, high=20,
+                          live=True, label="D steps per G step")
+    clip: float = param(0.01, "WGAN weight clipping: critic weights are clamped to [−c, c].", low=1e-4,
+                        high=1.0, live=True, label="clip c")
+    gp_weight: float = param(10.0, "WGAN-GP gradient-penalty weight λ.", low=0.0, high=1000.0, live=True,
+                             label="GP weight λ")
+    label_smoothing: float = param(0.0, "One-sided label smoothing: real targets become 1 − s "
+                                   "(non-saturating loss only).", low=0.0, high=0.5, live=True)
+
+    def cross_check(self) -> list[str]:
+        problems = []
+        if self.loss == "wgan-gp" and self.d_norm == "batch":
+            problems.append("wgan-gp needs d_norm 'none' or 'layer' (BatchNorm breaks the per-sample penalty)")
+        return problems
+
+
+PRESETS = {
+    "DCGAN (Adam 2e-4, β1 0.5)": GANConfig(),
+    "WGAN (clip, RMSprop)": GANConfig(loss="wgan", optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, n_critic=5,
+                                      clip=0.01),
+    "WGAN-GP": GANConfig(loss="wgan-gp", d_norm="layer", lr_g=1e-4, lr_d=1e-4, beta1=0.0, beta2=0.9,
+                         n_critic=5),
+    "Conditional DCGAN": replace(GANConfig(), conditional=True),
+}
+DEFAULT_PRESET = "DCGAN (Adam 2e-4, β1 0.5)"

@@ -1,0 +1,12 @@
+"""Every model the app offers, by the short name used on the command line and in session files."""
+from studio.trainers.gan import GANTrainer
+
+TRAINERS = {cls.kind: cls for cls in (GANTrainer,)}
+
+
+def trainer_class(kind: str):
+    from studio.errors import ConfigError
+    try:
+        return TRAINERS[kind]
+    except KeyError:
+        raise ConfigError(f"unknown model {kind!r} (available: {', '.join(TRAINERS)})") from None
