@@ -1,0 +1,94 @@
+"""Widgets on their own: the generated form, the curve buffers, the grid, the worker's preview slot."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from studio.errors import ConfigError  # noqa: E402
+from studio.sinks import MetricBatch  # noqa: E402
+from studio.trainers.base import Series  # noqa: E402
+from studio.trainers.gan_config import GANConfig  # noqa: E402
+from widgets.config_form import ConfigForm  # noqa: E402
+from widgets.image_grid import tile  # noqa: E402
+from widgets.metric_plots import MetricPlots, SeriesBuffer  # noqa: E402
+from widgets.worker import QtSink  # noqa: E402
+
+
+def test_form_round_trips_and_refuses_bad_values(qtbot):
+    form = ConfigForm(GANConfig)
+    qtbot.addWidget(form)
+    cfg = GANConfig(loss="wgan", lr_g=3e-5, n_critic=5, conditional=True, d_norm="layer")
+    form.set_values(cfg)
+    assert form.config() == cfg
+    assert "learning rate" in form.editors["lr_g"].toolTip().lower()
+    form.editors["lr_g"].setText("fast")
+    with pytest.raises(ConfigError, match="lr_g"):
+        form.config()
+    assert "d33" in form.editors["lr_g"].styleSheet()
+    form.editors["lr_g"].setText("1e-4")
+    form.editors["loss"].setCurrentText("wgan-gp")
+    form.editors["d_norm"].setCurrentText("batch")
+    with pytest.raises(ConfigError, match="wgan-gp"):
+        form.config()
+
+
+def test_form_live_mode_enables_only_live_fields(qtbot):
+    form = ConfigForm(GANConfig)
+    qtbot.addWidget(form)
+    form.set_editable("live")
+    assert form.editors["lr_d"].isEnabled() and form.editors["n_critic"].isEnabled()
+    assert not form.editors["z_dim"].isEnabled() and not form.editors["loss"].isEnabled()
+
+
+def test_series_buffer_keeps_every_point_and_debiases():
+    buf = SeriesBuffer(capacity=16)
+    total = 0
+    for start in range(0, 100_000, 777):
+        steps = np.arange(start, min(start + 777, 100_000))
+        buf.extend(steps, np.full(len(steps), 2.0), beta=0.99)
+        total += len(steps)
+    assert buf.n == total == 100_000
+    assert np.array_equal(buf.steps[: buf.n], np.arange(100_000))
+    # A constant curve smooths to itself from the very first point (no pull towards zero).
+    assert np.allclose(buf.smooth[: buf.n], 2.0)
+
+
+def test_series_buffer_smoothing_skips_nan():
+    buf = SeriesBuffer()
+    buf.extend(np.arange(4), np.array([1.0, np.nan, 3.0, 3.0]), beta=0.5)
+    assert np.isfinite(buf.smooth[:4]).all()
+    assert buf.smooth[0] == 1.0
+
+
+def test_plots_take_batches(qtbot):
+    plots = MetricPlots()
+    qtbot.addWidget(plots)
+    plots.setup([Series("a", "A", "loss"), Series("b", "B", "loss"), Series("c", "C", "other")])
+    assert len(plots.plots) == 2
+    plots.add_batch(MetricBatch({"a": (np.arange(1, 11), np.random.rand(10)),
+                                 "c": (np.arange(1, 11), np.random.rand(10))}))
+    assert plots.point_count() == 20
+
+
+def test_tile_lays_out_rows():
+    stack = np.arange(10, dtype=np.uint8)[:, None, None].repeat(28, 1).repeat(28, 2)
+    grid = tile(stack, cols=4, gap=2)
+    assert grid.shape == (3 * 30 - 2, 4 * 30 - 2)
+    assert grid[0, 0] == 0 and grid[30, 0] == 4 and grid[60, 30] == 9
+
+
+def test_preview_keeps_only_the_newest_until_taken(qtbot):
+    sink = QtSink()
+    seen = []
+    sink.signals.preview_ready.connect(lambda: seen.append(1))
+    a = np.zeros((2, 28, 28), np.uint8)
+    sink.preview(1, {"samples": a})
+    a[:] = 255  # the trainer reusing its buffer must not change what the GUI got
+    sink.preview(2, {"samples": np.ones((2, 28, 28), np.uint8)})
+    sink.preview(3, {"samples": np.full((2, 28, 28), 7, np.uint8)})
+    assert len(seen) == 1
+    step, images = sink.take_preview()
+    assert step == 3 and images["samples"][0, 0, 0] == 7
+    assert sink.take_preview() is None

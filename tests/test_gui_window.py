@@ -1,0 +1,134 @@
+"""The real window driven with qtbot: start, watch, pause, change a setting, step, resume, stop, reopen."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from studio.data.digits import load_embedded  # noqa: E402
+from studio.session.checkpoint import unpack  # noqa: E402
+from studio.session.reader import SessionReader  # noqa: E402
+from studio.trainers.gan import GANTrainer  # noqa: E402
+from studio.trainers.gan_config import GANConfig  # noqa: E402
+from widgets.main_window import MainWindow  # noqa: E402
+
+TINY = GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8)
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINING_STUDIO_SESSIONS", str(tmp_path))
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.setup.form.set_values(TINY)
+    w.show()
+    yield w
+    if w.run is not None and w.run.is_running():
+        w.run.stop_and_wait(5000)
+
+
+def _step(w) -> int:
+    text = w.lbl_step.text().replace("step", "").replace(",", "").strip()
+    return int(text) if text.isdigit() else -1
+
+
+def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
+    w = window
+    qtbot.keyClick(w, Qt.Key_Space)                       # Start
+    qtbot.waitUntil(lambda: _step(w) >= 5, timeout=60000)
+    assert w.grid.step is not None                         # the sample grid has been drawn
+    qtbot.keyClick(w, Qt.Key_Space)                       # Pause
+    assert w.state == "paused"
+    qtbot.waitUntil(lambda: w.run.control.paused, timeout=2000)
+    qtbot.wait(300)
+    paused_at = _step(w)
+    qtbot.wait(500)
+    assert _step(w) == paused_at, "training went on while paused"
+
+    w.setup.form.editors["lr_g"].setText("0.0001")       # a live field, editable while paused
+    assert w.setup.form.editors["lr_g"].isEnabled()
+    assert not w.setup.form.editors["g_width"].isEnabled()
+    qtbot.keyClick(w, Qt.Key_S)                           # exactly one step
+    qtbot.waitUntil(lambda: _step(w) == paused_at + 1, timeout=10000)
+    qtbot.wait(400)
+    assert _step(w) == paused_at + 1
+    assert "lr_g = 0.0001" in w.log.toPlainText()
+
+    qtbot.keyClick(w, Qt.Key_Space)                       # Resume
+    qtbot.waitUntil(lambda: _step(w) >= paused_at + 4, timeout=30000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=10000)
+    assert "Session saved" in w.banner.text()
+
+    with SessionReader(w.session_path) as r:
+        steps, values = r.series("loss_d")
+        assert np.array_equal(steps, np.arange(1, len(steps) + 1)), "a step is missing or repeated"
+        assert np.isfinite(values).all()
+        last = r.latest_checkpoint()
+        assert last is not None and last[0] == steps[-1]
+        assert any("lr_g = 0.0001" in m for _, _, m in r.events())
+        assert len(r.snapshot_steps("samples")) >= 3
+    assert w.plots.point_count() == 4 * len(steps)        # the window got every point
+
+
+def test_invalid_value_refused_before_start(qtbot, window):
+    window.setup.form.editors["lr_d"].setText("5")
+    window.start()
+    assert window.run is None and window.state == "idle"
+    assert "lr_d" in window.banner.text() and "out of range" in window.banner.text()
+
+
+def test_close_mid_run_stops_quickly_and_leaves_a_complete_file(qtbot, window):
+    import time
+    window.start()
+    qtbot.waitUntil(lambda: _step(window) >= 3, timeout=60000)
+    t0 = time.monotonic()
+    window.close()
+    assert time.monotonic() - t0 < 5
+    assert not window.run.is_running()
+    with SessionReader(window.session_path) as r:
+        step, _ = r.latest_checkpoint()
+        assert step == r.last_step() >= 3
+
+
+def test_nonfinite_loss_pauses_with_a_message(qtbot, window, monkeypatch):
+    real_step = GANTrainer.train_step
+
+    def poisoned(self):
+        out = real_step(self)
+        if self.step >= 4:
+            out["loss_g"] = torch.tensor(float("nan"))
+        return out
+
+    monkeypatch.setattr(GANTrainer, "train_step", poisoned)
+    window.start()
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=60000)
+    assert "NaN" in window.banner.text()
+    window.stop()
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=10000)
+    with SessionReader(window.session_path) as r:
+        step, blob = r.latest_checkpoint()
+        assert any(kind == "error" and "NaN" in m for _, kind, m in r.events())
+    # No good checkpoint existed after step 0, so the weights saved at stop are the initial ones.
+    saved = unpack(blob)["modules"]["G"]
+    fresh = GANTrainer(TINY, load_embedded(), torch.device("cpu"), 0).G.state_dict()
+    assert all(torch.equal(saved[k], fresh[k]) for k in fresh)
+
+
+def test_training_exception_is_shown_and_a_new_run_can_start(qtbot, window, monkeypatch):
+    def broken(self):
+        raise RuntimeError("simulated failure in the training step")
+
+    monkeypatch.setattr(GANTrainer, "train_step", broken)
+    window.start()
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=60000)
+    assert "simulated failure" in window.banner.text()
+    monkeypatch.undo()
+    window.setup.form.set_values(TINY)
+    window.start()
+    qtbot.waitUntil(lambda: _step(window) >= 2, timeout=60000)
+    window.stop()
+    qtbot.waitUntil(lambda: window.state == "idle", timeout=10000)

@@ -1,0 +1,224 @@
+"""The main window: setup on the left, live curves and samples in the middle, the run's state below."""
+import time
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle, QToolBar, QVBoxLayout,
+                               QWidget)
+
+from studio.errors import ConfigError
+from studio.runs import new_run
+from widgets.image_grid import ImageGrid
+from widgets.metric_plots import MetricPlots
+from widgets.setup_panel import SetupPanel
+from widgets.worker import TrainingThread
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self):
+        super().__init__()
+        self.setWindowTitle("Training Studio")
+        self.resize(1280, 800)
+        self.run: TrainingThread | None = None
+        self.state = "idle"           # idle | running | paused | stopping
+        self.info = None               # RunInfo of the current run
+        self.current_config = None     # the config the trainer runs with now
+        self.session_path = None
+
+        self.setup = SetupPanel()
+        self.plots = MetricPlots()
+        self.grid = ImageGrid()
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+        self.log.setPlaceholderText("Events of the run: setting changes, checkpoints, warnings.")
+
+        views = QSplitter(Qt.Horizontal)
+        views.addWidget(self.plots)
+        views.addWidget(self.grid)
+        views.setSizes([700, 420])
+        middle = QWidget()
+        mid = QVBoxLayout(middle)
+        mid.setContentsMargins(0, 0, 0, 0)
+        mid.addWidget(self.banner)
+        body = QSplitter(Qt.Vertical)
+        body.addWidget(views)
+        body.addWidget(self.log)
+        body.setSizes([640, 110])
+        mid.addWidget(body)
+        main = QSplitter(Qt.Horizontal)
+        main.addWidget(self.setup)
+        main.addWidget(middle)
+        main.setSizes([330, 950])
+        self.setCentralWidget(main)
+
+        self._make_actions()
+        self._make_status_bar()
+        self._set_state("idle")
+
+    # --- construction ---
+    def _make_actions(self):
+        bar = QToolBar("Run")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+        icon = self.style().standardIcon
+        self._icons = {"play": icon(QStyle.SP_MediaPlay), "pause": icon(QStyle.SP_MediaPause)}
+        self.act_start = QAction(self._icons["play"], "Start", self, shortcut=QKeySequence(Qt.Key_Space),
+                                 triggered=self.start_or_pause)
+        self.act_start.setToolTip("Start training (Space); Space again pauses and resumes")
+        self.act_step = QAction(icon(QStyle.SP_MediaSkipForward), "Step", self, shortcut=QKeySequence("S"),
+                                triggered=self.step_once)
+        self.act_step.setToolTip("Run one training step, then stay paused (S)")
+        self.act_stop = QAction(icon(QStyle.SP_MediaStop), "Stop", self, shortcut=QKeySequence("Ctrl+."),
+                                triggered=self.stop)
+        self.act_stop.setToolTip("Stop and save the session (Ctrl+.)")
+        for act in (self.act_start, self.act_step, self.act_stop):
+            bar.addAction(act)
+
+    def _make_status_bar(self):
+        self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
+        self.lbl_device, self.lbl_state, self.lbl_file = QLabel(""), QLabel(""), QLabel("")
+        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_time, self.lbl_device):
+            self.statusBar().addWidget(w)
+        self.statusBar().addPermanentWidget(self.lbl_file)
+
+    # --- state ---
+    def _set_state(self, state: str):
+        self.state = state
+        self.act_start.setText({"idle": "Start", "running": "Pause", "paused": "Resume",
+                                "stopping": "Stopping…"}[state])
+        self.act_start.setIcon(self._icons["pause" if state == "running" else "play"])
+        self.act_start.setEnabled(state != "stopping")
+        self.act_step.setEnabled(state in ("running", "paused"))
+        self.act_stop.setEnabled(state in ("running", "paused"))
+        self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
+        self.lbl_state.setText(state)
+
+    def show_message(self, text: str, error: bool = False):
+        color = "#fde2e1" if error else "#e6f2e6"
+        self.banner.setStyleSheet(f"background: {color}; padding: 6px; border-radius: 3px;")
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    # --- user actions ---
+    def start_or_pause(self):
+        if self.state == "idle":
+            self.start()
+        elif self.state == "running":
+            self.pause()
+        elif self.state == "paused":
+            self.resume()
+
+    def start(self):
+        kind = self.setup.kind()
+        try:
+            config, settings = self.setup.config(), self.setup.settings()
+        except ConfigError as exc:
+            self.show_message(f"Not started: {exc}", error=True)
+            return
+        self.show_message("")
+        self.log.clear()
+        self.current_config = config
+        self.run = TrainingThread(lambda: new_run(kind, config, settings))
+        signals = self.run.sink.signals
+        signals.started.connect(self._on_started)
+        signals.metrics_ready.connect(self.plots.add_batch)
+        signals.preview_ready.connect(self._on_preview)
+        signals.status_ready.connect(self._on_status)
+        signals.event_ready.connect(self._on_event)
+        self.run.worker.finished.connect(self._on_finished)
+        self.run.worker.failed.connect(self._on_failed)
+        self.run.thread.finished.connect(self._on_thread_done)
+        self._set_state("running")
+        self.lbl_state.setText("preparing…")
+        self.run.start()
+
+    def pause(self):
+        if self.run:
+            self.run.control.pause()
+            self._set_state("paused")
+
+    def _send_config(self) -> bool:
+        """Hand edited live fields to the trainer; False (and a message) when a value is invalid."""
+        try:
+            new = self.setup.config(base=self.current_config)
+        except ConfigError as exc:
+            self.show_message(f"Not applied: {exc}", error=True)
+            return False
+        if new != self.current_config:
+            self.run.control.set_config(new)
+            self.current_config = new
+        self.show_message("")
+        return True
+
+    def resume(self):
+        if self.run and self._send_config():
+            self.run.control.resume()
+            self._set_state("running")
+
+    def step_once(self):
+        if not self.run:
+            return
+        if self.state == "running":
+            self.pause()
+        if self._send_config():
+            self.run.control.step(1)
+
+    def stop(self):
+        if self.run and self.state in ("running", "paused"):
+            self.run.control.stop()
+            self._set_state("stopping")
+
+    # --- from the worker ---
+    def _on_started(self, info):
+        self.info = info
+        self.session_path = info.session_path
+        self.plots.setup(info.series)
+        self.grid.setup(info.panels[0])
+        self.lbl_device.setText(info.device_name)
+        self.lbl_file.setText(info.session_path or "")
+        self.lbl_state.setText(self.state)
+
+    def _on_preview(self):
+        preview = self.run.sink.take_preview() if self.run else None
+        if preview is not None and self.info is not None:
+            step, images = preview
+            self.grid.show_stack(step, images[self.info.panels[0].key])
+
+    def _on_status(self, status):
+        self.lbl_step.setText(f"step {status.step:,}")
+        self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s")
+        self.lbl_time.setText(_clock(status.elapsed_s))
+
+    def _on_event(self, event):
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
+        if event.kind == "error":
+            self.show_message(event.message, error=True)
+            self._set_state("paused")
+
+    def _on_finished(self, reason: str):
+        where = f" Session saved in {self.session_path}." if self.session_path else ""
+        self.show_message(f"Training {reason}.{where}")
+
+    def _on_failed(self, message: str):
+        self.show_message(message, error=True)
+        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  [error]  {message}")
+
+    def _on_thread_done(self):
+        self._set_state("idle")
+
+    # --- closing ---
+    def closeEvent(self, event):
+        if self.run is not None and self.run.is_running():
+            self.lbl_state.setText("saving…")
+            self.run.stop_and_wait(5000)
+        event.accept()

@@ -1,0 +1,119 @@
+"""The left panel: which model, which preset, its hyperparameters, and the run settings."""
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QScrollArea,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from studio import device as dev
+from studio.data.sources import available_sources
+from studio.run_settings import RunSettings
+from studio.trainers.registry import TRAINERS
+from widgets.config_form import ConfigForm
+
+BROWSE = "Choose a folder of IDX files…"
+
+
+class SetupPanel(QWidget):
+    model_changed = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        top = QFormLayout()
+        self.model = QComboBox()
+        for kind, cls in TRAINERS.items():
+            self.model.addItem(cls.title, kind)
+        self.model.setToolTip("Which network to train")
+        self.preset = QComboBox()
+        self.preset.setToolTip("A tested set of hyperparameters; edit any field after picking one")
+        top.addRow("Model", self.model)
+        top.addRow("Preset", self.preset)
+        outer.addLayout(top)
+
+        self.hyper_box = QGroupBox("Hyperparameters")
+        self.hyper_layout = QVBoxLayout(self.hyper_box)
+        self.form: ConfigForm | None = None
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.hyper_box)
+        outer.addWidget(scroll, 1)
+
+        run_box = QGroupBox("Run")
+        run = QFormLayout(run_box)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setToolTip("Random seed: the same seed and settings give the same run on the CPU")
+        self.device = QComboBox()
+        self.device.addItem("auto", "auto")
+        for name in dev.available_devices():
+            self.device.addItem(name, name)
+        self.device.setToolTip("Where to train: 'auto' takes a GPU when there is one, else the CPU")
+        self.data = QComboBox()
+        for key, label in available_sources():
+            self.data.addItem(label, key)
+        self.data.addItem(BROWSE, None)
+        self.data.setToolTip("Training images: the embedded MNIST digits, or a folder of MNIST-format IDX files")
+        self.data.activated.connect(self._maybe_browse)
+        self.cadence = ConfigForm(RunSettings, hidden=("seed", "device", "data", "threads"))
+        run.addRow("Seed", self.seed)
+        run.addRow("Device", self.device)
+        run.addRow("Data", self.data)
+        run.addRow(self.cadence)
+        outer.addWidget(run_box)
+
+        self.model.currentIndexChanged.connect(self._model_picked)
+        self.preset.activated.connect(self._preset_picked)
+        self._model_picked()
+
+    def kind(self) -> str:
+        return self.model.currentData()
+
+    def _model_picked(self, *_):
+        cls = TRAINERS[self.kind()]
+        self.preset.blockSignals(True)
+        self.preset.clear()
+        self.preset.addItems(list(cls.presets))
+        self.preset.setCurrentText(cls.default_preset)
+        self.preset.blockSignals(False)
+        if self.form is not None:
+            self.form.setParent(None)
+        self.form = ConfigForm(cls.config_cls)
+        self.form.set_values(cls.presets[cls.default_preset])
+        self.hyper_layout.addWidget(self.form)
+        self.model_changed.emit(self.kind())
+
+    def _preset_picked(self, *_):
+        self.form.set_values(TRAINERS[self.kind()].presets[self.preset.currentText()])
+
+    def _maybe_browse(self, index: int):
+        if self.data.itemData(index) is not None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder with MNIST-format IDX files")
+        if folder:
+            self.data.insertItem(index, folder, folder)
+            self.data.setCurrentIndex(index)
+        else:
+            self.data.setCurrentIndex(0)
+
+    def select_model(self, kind: str) -> None:
+        index = self.model.findData(kind)
+        if index >= 0:
+            self.model.setCurrentIndex(index)
+
+    def config(self, base=None):
+        """The validated hyperparameters (ConfigError if a field is invalid)."""
+        return self.form.config(base=base)
+
+    def settings(self) -> RunSettings:
+        cadence = self.cadence.config()
+        return replace(cadence, seed=self.seed.value(), device=self.device.currentData(),
+                       data=self.data.currentData() or "mnist-5k")
+
+    def set_mode(self, mode: str) -> None:
+        """'all' (idle), 'live' (paused: only live hyperparameters), 'none' (running)."""
+        idle = mode == "all"
+        for w in (self.model, self.preset, self.seed, self.device, self.data):
+            w.setEnabled(idle)
+        self.cadence.set_editable("all" if idle else "none")
+        self.form.set_editable(mode)

@@ -1,0 +1,127 @@
+"""The background training thread: a worker object moved to a QThread, running studio's Runner.
+
+The worker never touches a widget; it only emits signals (queued to the GUI thread). Metric
+batches are all delivered; for preview images only the newest matters, so a preview that the GUI
+has not picked up yet is replaced rather than queued behind others.
+"""
+import tempfile
+import threading
+import traceback
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from studio.control import Control
+from studio.errors import StudioError
+from studio.sinks import Sink
+
+
+class RunSignals(QObject):
+    """What the window subscribes to. Emitted from the worker thread, delivered queued in the GUI's."""
+    started = Signal(object)        # RunInfo
+    metrics_ready = Signal(object)  # MetricBatch
+    preview_ready = Signal()        # pull the newest with QtSink.take_preview()
+    snapshot_ready = Signal(int, object)
+    status_ready = Signal(object)   # Status
+    event_ready = Signal(object)    # Event
+    checkpoint_saved = Signal(int)
+
+
+class QtSink(Sink):
+    # Not itself a QObject: Sink.event would shadow QObject.event, which Qt calls for every QEvent.
+    def __init__(self):
+        self.signals = RunSignals()
+        self._lock = threading.Lock()
+        self._preview = None
+
+    def start(self, info):
+        self.signals.started.emit(info)
+
+    def metrics(self, batch):
+        self.signals.metrics_ready.emit(batch)
+
+    def preview(self, step, images):
+        copies = {k: np.array(v, copy=True) for k, v in images.items()}  # the GUI may keep them
+        with self._lock:
+            first = self._preview is None
+            self._preview = (step, copies)
+        if first:
+            self.signals.preview_ready.emit()
+
+    def take_preview(self):
+        with self._lock:
+            preview, self._preview = self._preview, None
+        return preview
+
+    def snapshot(self, step, images):
+        self.signals.snapshot_ready.emit(step, {k: np.array(v, copy=True) for k, v in images.items()})
+
+    def status(self, status):
+        self.signals.status_ready.emit(status)
+
+    def event(self, event):
+        self.signals.event_ready.emit(event)
+
+    def checkpoint(self, step, blob):
+        self.signals.checkpoint_saved.emit(step)
+
+
+class TrainingWorker(QObject):
+    """Runs one prepared run to its end in the worker thread; `prepare` is called there too, so
+    loading data and building models never freezes the window."""
+    finished = Signal(str)   # finished | stopped
+    failed = Signal(str)     # a message for the person
+
+    def __init__(self, prepare, control: Control, sink: QtSink, max_steps=None):
+        super().__init__()
+        self.prepare, self.control, self.sink, self.max_steps = prepare, control, sink, max_steps
+        self.prepared = None
+
+    @Slot()
+    def run(self):
+        from studio.runs import make_runner
+        try:
+            self.prepared = self.prepare()
+            runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps)
+            self.finished.emit(runner.run())
+        except StudioError as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not take the window down: show it, keep the log
+            log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
+            log.write_text(traceback.format_exc())
+            self.failed.emit(f"Training stopped by an internal error: {type(exc).__name__}: {exc} "
+                             f"(details in {log})")
+        finally:
+            if self.prepared is not None and self.prepared.writer is not None:
+                try:
+                    self.prepared.writer.close()
+                except StudioError as exc:
+                    self.failed.emit(str(exc))
+
+
+class TrainingThread:
+    """Owns the QThread, the worker and the Control for one run."""
+
+    def __init__(self, prepare, max_steps=None, paused: bool = False):
+        self.control = Control(paused=paused)
+        self.sink = QtSink()
+        self.thread = QThread()
+        self.thread.setObjectName("training")
+        self.worker = TrainingWorker(prepare, self.control, self.sink, max_steps)
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.finished.connect(self.thread.quit)
+        self.worker.failed.connect(self.thread.quit)
+
+    def start(self):
+        self.thread.start()
+
+    def is_running(self) -> bool:
+        return self.thread.isRunning()
+
+    def stop_and_wait(self, timeout_ms: int = 5000) -> bool:
+        """Ask the loop to stop after its current step, then wait for the thread to end."""
+        self.control.stop()
+        self.thread.quit()  # takes effect once the run slot has returned
+        return self.thread.wait(timeout_ms)
