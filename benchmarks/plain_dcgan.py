@@ -75,10 +75,11 @@ def main() -> None:
     # Fixed sampling noise from its own generator, so saving samples does not change training.
     sample_noise = torch.randn(N_SAMPLES, NOISE_DIM, generator=torch.Generator().manual_seed(args.seed + 1))
 
-    meta, steps, trained, pending = [], 0, 0.0, list(checkpoints)
+    # The training clock is wall time since the loop began (batch loading included) minus sampling.
+    meta, steps, pending = [], 0, list(checkpoints)
+    began, sampling = time.perf_counter(), 0.0
     while pending:
         for (real,) in loader:
-            start = time.perf_counter()
             noise = torch.randn(len(real), NOISE_DIM)
             fake = gen(noise)
             real_out, fake_out = disc(real), disc(fake.detach())
@@ -91,12 +92,14 @@ def main() -> None:
             opt_g.zero_grad()
             g_loss.backward()
             opt_g.step()
-            trained += time.perf_counter() - start
             steps += 1
+            trained = time.perf_counter() - began - sampling
             while pending and trained >= pending[0]:
                 t = pending.pop(0)
                 path = args.out_dir / f"plain_t{t:g}.npy"
+                pause = time.perf_counter()
                 np.save(path, sample(gen, sample_noise))
+                sampling += time.perf_counter() - pause
                 meta.append({"checkpoint": t, "train_seconds": round(trained, 2), "steps": steps,
                              "file": path.name})
                 print(f"t={t:g}s trained {trained:.1f}s, {steps} steps, "

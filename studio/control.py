@@ -73,7 +73,7 @@ class Control:
                 if self._step_credit > 0:
                     self._step_credit -= 1
                     return True
-                if self._pending_config is None:
+                if self._pending_config is None or idle is None:  # without idle, nobody takes the config
                     self._cond.wait(idle_every)
             if idle is not None:
                 idle()

@@ -41,6 +41,7 @@ class Runner:
         self._last_ckpt_step = trainer.step
         self.elapsed = 0.0
         self._rate = 0.0
+        self._preview_step = None
 
     # --- reporting ---
     def _flush_metrics(self) -> bool:
@@ -96,8 +97,17 @@ class Runner:
             self.sink.event(Event(self.trainer.step, "config", f"changed {text}"))
 
     def _idle(self) -> None:
+        """While paused: apply setting changes, and make sure the views show the step paused at."""
         self._apply_config()
+        if not self._flush_metrics():
+            self._halt_on_nonfinite()
+        self._preview()
         self._status("paused")
+
+    def _preview(self) -> None:
+        if self.preview_seconds is not None and self._preview_step != self.trainer.step:
+            self.sink.preview(self.trainer.step, self.trainer.images())
+            self._preview_step = self.trainer.step
 
     # --- the loop ---
     def run(self) -> str:
@@ -113,7 +123,7 @@ class Runner:
         try:
             if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
                 sink.snapshot(t.step, t.images())
-            sink.preview(t.step, t.images())
+            self._preview()
             while True:
                 self._apply_config()
                 if self.max_steps is not None and t.step >= self.max_steps:
@@ -149,8 +159,8 @@ class Runner:
                     window_step, window_t = t.step, now
                     last_emit = now
                     self._status("paused" if stepping else "running")
-                if self.preview_seconds is not None and (stepping or now - last_preview >= self.preview_seconds):
-                    sink.preview(t.step, t.images())
+                if stepping or now - last_preview >= (self.preview_seconds or 0):
+                    self._preview()
                     last_preview = now
                 if now - last_ckpt >= self.checkpoint_seconds:
                     if not self._flush_metrics():

@@ -1,13 +1,15 @@
 """Live metric curves: every point kept, a decimated view drawn, raw under a debiased EMA.
 
-One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batches; curves are
-redrawn with pyqtgraph's peak downsampling and clip-to-view, so 100k+ steps stay fluid.
+One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batches and are all kept;
+what is drawn is a min/max decimation of the visible range to about one bucket per pixel, redrawn
+at most REDRAW_MS apart, so a curve of a million steps costs the GUI thread what one of a thousand does.
 """
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+REDRAW_MS = 200
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -60,6 +62,25 @@ class SeriesBuffer:
         self.n, self._ema, self._weight = 0, 0.0, 0.0
 
 
+def decimate(x: np.ndarray, y: np.ndarray, lo: float, hi: float, buckets: int):
+    """The points of (x, y) within [lo, hi] (plus one either side), reduced to a min and a max per
+    bucket when there are more than 2·buckets of them: peaks and NaN gaps survive, nothing is sampled."""
+    i0 = max(0, int(np.searchsorted(x, lo, "left")) - 1)
+    i1 = min(len(x), int(np.searchsorted(x, hi, "right")) + 1)
+    xs, ys = x[i0:i1], y[i0:i1]
+    if len(xs) <= 2 * buckets:
+        return xs, ys
+    k = len(xs) // buckets
+    m = k * buckets
+    blocks = ys[:m].reshape(-1, k)
+    out_y = np.empty(2 * buckets)
+    out_y[0::2] = np.fmin.reduce(blocks, axis=1)  # fmin/fmax skip NaN unless a whole bucket is NaN
+    out_y[1::2] = np.fmax.reduce(blocks, axis=1)
+    out_x = np.repeat(xs[:m:k], 2)
+    out_x[1::2] = xs[k - 1:m:k]
+    return np.concatenate([out_x, xs[m:]]), np.concatenate([out_y, ys[m:]])
+
+
 class MetricPlots(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -80,45 +101,65 @@ class MetricPlots(QWidget):
         self.buffers: dict[str, SeriesBuffer] = {}
         self.curves: dict[str, tuple] = {}
         self.plots: dict[str, pg.PlotItem] = {}
+        self.plot_of: dict[str, str] = {}
         self._dirty = set()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
 
     def setup(self, series) -> None:
         """Forget the old run and lay out empty plots for these series."""
         self.view.clear()
-        self.buffers.clear(), self.curves.clear(), self.plots.clear(), self._dirty.clear()
+        for d in (self.buffers, self.curves, self.plots, self.plot_of):
+            d.clear()
+        self._dirty.clear()
         for i, s in enumerate(series):
             if s.plot not in self.plots:
                 if self.plots:
                     self.view.nextRow()
                 plot = self.view.addPlot(title=s.plot)
                 plot.addLegend(offset=(-10, 10))
-                plot.showGrid(x=True, y=True, alpha=0.2)
                 plot.setLabel("bottom", "step")
-                plot.setDownsampling(auto=True, mode="peak")
-                plot.setClipToView(True)
+                # Zooming or panning shows other points: redraw that plot's curves for the new range.
+                plot.sigXRangeChanged.connect(lambda _vb, _r, name=s.plot: self._range_changed(name))
                 self.plots[s.plot] = plot
             plot = self.plots[s.plot]
             color = COLORS[i % len(COLORS)]
-            raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(160), width=1))
-            smooth = plot.plot(pen=pg.mkPen(color, width=2), name=s.label)
+            raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(165), width=1))
+            smooth = plot.plot(pen=pg.mkPen(color, width=1.5), name=s.label)
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
+            self.plot_of[s.key] = s.plot
 
     def add_batch(self, batch) -> None:
         for key, (steps, values) in batch.points.items():
             if key in self.buffers:
                 self.buffers[key].extend(steps, values, self.beta)
                 self._dirty.add(key)
-        self.redraw()
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _range_changed(self, plot_name: str) -> None:
+        self._dirty.update(k for k, p in self.plot_of.items() if p == plot_name)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def redraw(self) -> None:
         for key in self._dirty:
             buf = self.buffers[key]
+            if buf.n == 0:
+                continue
             raw, smooth = self.curves[key]
-            n = buf.n
-            # Views, not copies: pyqtgraph copies what it keeps.
-            raw.setData(buf.steps[:n], buf.values[:n], connect="finite")
-            smooth.setData(buf.steps[:n], buf.smooth[:n], connect="finite")
+            plot = self.plots[self.plot_of[key]]
+            steps = buf.steps[: buf.n]
+            if plot.getViewBox().autoRangeEnabled()[0]:
+                lo, hi = steps[0], steps[-1]
+            else:
+                lo, hi = plot.viewRange()[0]
+            buckets = max(100, int(plot.width()))
+            raw.setData(*decimate(steps, buf.values[: buf.n], lo, hi, buckets), connect="finite")
+            smooth.setData(*decimate(steps, buf.smooth[: buf.n], lo, hi, buckets), connect="finite")
             raw.setVisible(self.beta > 0)
         self._dirty.clear()
 

@@ -82,21 +82,8 @@ class SessionReader:
 
     def latest_checkpoint(self) -> tuple[int, bytes] | None:
         """The newest checkpoint whose bytes are whole (length and CRC match), or None."""
-        ck = self.f[L.CHECKPOINTS]
-        index = ck[L.CKPT_INDEX][:]
-        seen_slots = set()
-        for row in index[::-1]:
-            slot = int(row["slot"])
-            if slot in seen_slots:  # that slot was overwritten by a newer checkpoint since
-                continue
-            seen_slots.add(slot)
-            data = ck[L.CKPT_SLOTS[slot]]
-            if data.shape[0] < int(row["nbytes"]):
-                continue
-            blob = data[: int(row["nbytes"])].tobytes()
-            if zlib.crc32(blob) == int(row["crc32"]):
-                return int(row["step"]), blob
-        return None
+        found = newest_valid_checkpoint(self.f[L.CHECKPOINTS])
+        return None if found is None else (found[0], found[2])
 
     def last_step(self) -> int:
         steps = [int(self.f[L.METRICS][k][-1]["step"]) for k in self.series_keys() if self.f[L.METRICS][k].shape[0]]
@@ -132,3 +119,21 @@ class SessionReader:
             for step, kind, message in events[-5:]:
                 lines.append(f"    step {step} [{kind}] {message}")
         return "\n".join(lines)
+
+
+def newest_valid_checkpoint(ck: h5py.Group) -> tuple[int, int, bytes] | None:
+    """(step, slot, bytes) of the newest checkpoint in a /checkpoints group that is whole, or None."""
+    index = ck[L.CKPT_INDEX][:]
+    seen_slots = set()
+    for row in index[::-1]:
+        slot = int(row["slot"])
+        if slot in seen_slots:  # that slot was overwritten by a newer checkpoint since
+            continue
+        seen_slots.add(slot)
+        data = ck[L.CKPT_SLOTS[slot]]
+        if data.shape[0] < int(row["nbytes"]):
+            continue
+        blob = data[: int(row["nbytes"])].tobytes()
+        if zlib.crc32(blob) == int(row["crc32"]):
+            return int(row["step"]), slot, blob
+    return None

@@ -15,6 +15,7 @@ from studio import __version__
 from studio import config as cfg
 from studio.errors import SessionError
 from studio.session import layout as L
+from studio.session.reader import newest_valid_checkpoint
 from studio.sinks import Sink
 
 FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they are computed
@@ -32,8 +33,11 @@ def _readable_attrs(group: h5py.Group, config) -> None:
 
 
 class SessionWriter(Sink):
-    def __init__(self, path: Path, file: h5py.File):
+    def __init__(self, path: Path, file: h5py.File, good_slot: int | None = None):
         self.path, self.f = Path(path), file
+        # The slot of the newest whole checkpoint: never written over, so a crash mid-write
+        # always leaves one checkpoint to continue from.
+        self._good_slot = good_slot
         self._last_flush = time.monotonic()
         self._closed = False
 
@@ -92,15 +96,17 @@ class SessionWriter(Sink):
                 steps = ds.fields("step")[:]
                 ds.resize((int(np.searchsorted(steps, keep_through_step, side="right")),))
             for g in f[L.IMAGES].values():
-                keep = int(np.searchsorted(g["step"][:], keep_through_step, side="right"))
+                # The runner takes the snapshot of its first step again when it is due: keep it once.
+                keep = int(np.searchsorted(g["step"][:], keep_through_step, side="left"))
                 g["step"].resize((keep,))
                 g["data"].resize(keep, axis=0)
+            found = newest_valid_checkpoint(f[L.CHECKPOINTS])
             f.swmr_mode = True
             f.flush()
         except (OSError, KeyError) as exc:
             f.close()
             raise SessionError(f"{path}: cannot prepare the session to continue ({exc})") from None
-        return cls(path, f)
+        return cls(path, f, None if found is None else found[1])
 
     # --- the Sink interface ---
     def _guard(self, what: str):
@@ -130,9 +136,9 @@ class SessionWriter(Sink):
         with self._guard("a checkpoint"):
             ck = self.f[L.CHECKPOINTS]
             index = ck[L.CKPT_INDEX]
-            # Write into the slot the newest checkpoint does not use; the index row goes last, so a
-            # reader only ever trusts a slot whose bytes were completely written and flushed.
-            slot = 0 if index.shape[0] == 0 else 1 - int(index[-1]["slot"])
+            # Write into the slot the newest good checkpoint does not use; the index row goes last, so
+            # a reader only ever trusts a slot whose bytes were completely written and flushed.
+            slot = 0 if self._good_slot is None else 1 - self._good_slot
             data = ck[L.CKPT_SLOTS[slot]]
             arr = np.frombuffer(blob, np.uint8)
             data.resize((len(arr),))
@@ -141,6 +147,7 @@ class SessionWriter(Sink):
             row = np.array([(step, slot, len(arr), zlib.crc32(blob), time.time())], L.CKPT_DTYPE)
             _append(index, row)
             self.f.flush()
+            self._good_slot = slot
             self._last_flush = time.monotonic()
 
     def flush(self):

@@ -1,0 +1,117 @@
+"""GUI overhead and responsiveness of a live run.
+
+Alternates, in one process, the same trainer run headless (session file only) and in the real
+window (session file + live curves + sample grid), and reports steps/s of each and their ratio.
+While the window trains, a 10 ms QTimer probes the event loop; its lateness is the lag a person
+feels. Run by hand:
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model gan --seconds 30 --rounds 3
+"""
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studio-bench-"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+
+def headless(kind: str, seconds: float, threads: int) -> float:
+    """Steps/s of the runner with only the session writer attached, stopped after `seconds`."""
+    import threading
+
+    from studio import config as cfg
+    from studio.control import Control
+    from studio.run_settings import RunSettings
+    from studio.runs import make_runner, new_run
+    from studio.trainers.registry import trainer_class
+
+    cls = trainer_class(kind)
+    prepared = new_run(kind, cls.presets[cls.default_preset], cfg.from_dict(RunSettings, {"threads": threads}))
+    control = Control()
+    runner = make_runner(prepared, control, preview_seconds=None)
+    timer = threading.Timer(seconds, control.stop)
+    timer.start()
+    runner.run()
+    return (prepared.trainer.step) / runner.elapsed
+
+
+def windowed(app, kind: str, seconds: float, threads: int) -> tuple[float, np.ndarray]:
+    """Steps/s of the same run in the window, and the event-loop lag samples (ms) meanwhile."""
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from widgets.main_window import MainWindow
+
+    window = MainWindow()
+    window.setup.select_model(kind)
+    window.show()
+    torch.set_num_threads(threads)
+    lags, clock = [], QElapsedTimer()
+    probe = QTimer()
+    probe.setInterval(10)
+    last = [None]
+
+    def tick():
+        now = clock.nsecsElapsed() / 1e6
+        if last[0] is not None:
+            lags.append(now - last[0] - 10.0)
+        last[0] = now
+
+    probe.timeout.connect(tick)
+    window.start()
+    statuses = []
+    window.run.sink.signals.status_ready.connect(statuses.append)
+    while window.info is None:  # wait until the worker has built the model
+        app.processEvents()
+        time.sleep(0.005)
+    clock.start()
+    probe.start()
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.001)
+    probe.stop()
+    window.close()
+    last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
+    return last.step / last.elapsed_s, np.array(lags)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--model", default="gan")
+    p.add_argument("--seconds", type=float, default=30)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    args = p.parse_args()
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QApplication
+    pg.setConfigOptions(imageAxisOrder="row-major", background="w", foreground="k")
+    app = QApplication([])
+    threads = args.threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    heads, guis, all_lags = [], [], []
+    for r in range(args.rounds):
+        heads.append(headless(args.model, args.seconds, threads))
+        rate, lags = windowed(app, args.model, args.seconds, threads)
+        guis.append(rate)
+        all_lags.append(lags)
+        print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {rate:.2f} steps/s, "
+              f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms max {lags.max():.1f} ms",
+              flush=True)
+    lags = np.concatenate(all_lags)
+    print(f"\n{args.model}, torch threads {threads}, {args.rounds}×{args.seconds:.0f} s each:")
+    print(f"  headless {np.mean(heads):.2f} steps/s, window {np.mean(guis):.2f} steps/s, "
+          f"ratio {np.mean(guis) / np.mean(heads):.3f}")
+    print(f"  event-loop lag over {len(lags)} probes: p50 {np.percentile(lags, 50):.1f} ms, "
+          f"p99 {np.percentile(lags, 99):.1f} ms, max {lags.max():.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

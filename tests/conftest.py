@@ -1,0 +1,38 @@
+"""Shared fixtures for the test suite. Qt-free: nothing here imports PySide6, pyqtgraph or widgets."""
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+try:  # the core tests train tiny models: one thread is faster than two fighting on a 2-core machine
+    import torch
+    torch.set_num_threads(1)
+except ImportError:  # pragma: no cover - torch is a hard dependency of the app
+    pass
+
+
+@pytest.fixture
+def sessions_dir(tmp_path, monkeypatch):
+    """A private, empty sessions folder, also handed to the app through TRAINING_STUDIO_SESSIONS."""
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    monkeypatch.setenv("TRAINING_STUDIO_SESSIONS", str(folder))
+    return folder
+
+
+@pytest.fixture
+def tiny_gan_config():
+    """A GAN small enough to take a few milliseconds per step on one CPU thread."""
+    from studio.trainers.gan_config import GANConfig
+    return GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8)
+
+
+@pytest.fixture
+def tiny_settings():
+    """Run settings for the tests: CPU, fixed seed, the embedded digits."""
+    from studio.run_settings import RunSettings
+    return RunSettings(seed=0, device="cpu", data="mnist-5k", snapshot_every=10, checkpoint_seconds=3600.0)
