@@ -90,9 +90,7 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     args = p.parse_args()
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
-    pg.setConfigOptions(imageAxisOrder="row-major", background="w", foreground="k")
     app = QApplication([])
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)

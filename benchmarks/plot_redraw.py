@@ -14,14 +14,12 @@ import numpy as np  # noqa: E402
 
 
 def main():
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
     from studio.sinks import MetricBatch
     from studio.trainers.gan import GANTrainer
     from widgets.metric_plots import MetricPlots
 
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="k")
     app = QApplication([])
     plots = MetricPlots()
     plots.resize(900, 650)

@@ -15,12 +15,10 @@ os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studi
 
 
 def main(seconds: float) -> None:
-    import pyqtgraph as pg
     from PySide6.QtWidgets import QApplication
 
     from widgets.main_window import MainWindow
 
-    pg.setConfigOptions(imageAxisOrder="row-major", background="w", foreground="k")
     app = QApplication([])
     window = MainWindow()
     window.show()

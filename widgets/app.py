@@ -1,27 +1,51 @@
 """Start the desktop app: `python main.py [--model gan] [--start]`."""
 import argparse
+import os
 import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+
+def _has_screen() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _install_excepthook(window) -> None:
+    """A bug in a GUI slot is shown in the window and logged; the window stays usable."""
+    log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
+
+    def hook(typ, value, tb):
+        log.write_text("".join(traceback.format_exception(typ, value, tb)))
+        window.show_message(f"Internal error: {typ.__name__}: {value} (details in {log})", error=True)
+
+    sys.excepthook = hook
 
 
 def run_app(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="main.py", description="Training Studio: watch neural networks learn.")
-    parser.add_argument("--model", help="model to select at start (gan)")
+    from studio.trainers.registry import TRAINERS
+
+    parser = argparse.ArgumentParser(prog="main.py", description="Training Studio: watch neural networks learn. "
+                                     "Headless commands: main.py train|sample|info --help")
+    parser.add_argument("--model", choices=sorted(TRAINERS), help="model to select at start")
     parser.add_argument("--start", action="store_true", help="start training right away with the defaults")
     args = parser.parse_args(argv)
+    if not _has_screen():
+        print("error: no screen found (DISPLAY is not set). Run the app on a desktop, or use the headless "
+              "commands: python main.py train --help", file=sys.stderr)
+        return 2
 
-    import pyqtgraph as pg
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from studio.trainers.registry import TRAINERS
     from widgets.main_window import MainWindow
 
-    if args.model and args.model not in TRAINERS:
-        parser.error(f"unknown model {args.model!r} (available: {', '.join(TRAINERS)})")
-    pg.setConfigOptions(imageAxisOrder="row-major", antialias=False, background="w", foreground="k")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Training Studio")
     window = MainWindow()
+    _install_excepthook(window)
     if args.model:
         window.setup.select_model(args.model)
     window.show()

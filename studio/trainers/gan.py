@@ -70,12 +70,6 @@ class GANTrainer(Trainer):
         idx = torch.randint(len(self.x), (self.config.batch_size,), device=self.device, generator=self.rng)
         return self.x[idx], self.y[idx]
 
-    def _noise(self, n: int):
-        z = torch.randn(n, self.config.z_dim, device=self.device, generator=self.rng)
-        labels = torch.randint(N_CLASSES, (n,), device=self.device, generator=self.rng) \
-            if self.config.conditional else None
-        return z, labels
-
     def _gradient_penalty(self, real, fake, labels):
         eps = torch.rand(len(real), 1, 1, 1, device=self.device, generator=self.rng)
         mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
@@ -87,10 +81,11 @@ class GANTrainer(Trainer):
         wasserstein = c.loss != "non-saturating"
         for _ in range(c.n_critic):
             real, labels = self._batch()
-            z, fake_labels = self._noise(len(real))
+            z = torch.randn(len(real), c.z_dim, device=self.device, generator=self.rng)
+            # Conditional: fakes are drawn for the labels of the real batch, so classes stay balanced.
             fake_labels = labels if c.conditional else None
             fake = self.G(z, fake_labels)
-            d_real, d_fake = self.D(real, labels if c.conditional else None), self.D(fake.detach(), fake_labels)
+            d_real, d_fake = self.D(real, fake_labels), self.D(fake.detach(), fake_labels)
             if wasserstein:
                 loss_d = d_fake.mean() - d_real.mean()
                 if c.loss == "wgan-gp":
