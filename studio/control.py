@@ -18,6 +18,7 @@ class Control:
     def pause(self) -> None:
         with self._cond:
             self._paused = True
+            self._step_credit = 0  # Pause means now: steps queued by Step are dropped
             self._cond.notify_all()
 
     def resume(self) -> None:
@@ -43,6 +44,10 @@ class Control:
         with self._cond:
             self._pending_config = config
             self._cond.notify_all()
+
+    @property
+    def steps_pending(self) -> int:
+        return self._step_credit
 
     @property
     def paused(self) -> bool:

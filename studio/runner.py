@@ -50,7 +50,7 @@ class Runner:
         for key, (steps, values) in self._pending.items():
             if steps:
                 # One device->host copy per series per batch, not one per step.
-                vals = torch.stack(values).double().cpu().numpy()
+                vals = torch.stack(values).cpu().double().numpy()  # to host first: MPS has no float64
                 points[key] = (np.asarray(steps, np.int64), vals)
                 finite = finite and bool(np.isfinite(vals).all())
                 steps.clear()
@@ -65,13 +65,14 @@ class Runner:
 
     def _checkpoint(self) -> None:
         if not self.trainer.parameters_finite():
-            return
+            # Never save NaN weights: go back to the last good ones (and say so), then save those.
+            self._halt_on_nonfinite("The weights")
         blob = pack(self.trainer.state_dict())
         self._last_good = (self.trainer.step, blob)
         self._last_ckpt_step = self.trainer.step
         self.sink.checkpoint(self.trainer.step, blob)
 
-    def _halt_on_nonfinite(self) -> None:
+    def _halt_on_nonfinite(self, what: str = "A loss") -> None:
         step, blob = self._last_good
         bad_step = self.trainer.step
         self.control.pause()
@@ -79,7 +80,7 @@ class Runner:
         state["step"] = bad_step  # the step counter goes on: no step number is ever reused
         state["config"] = cfg.to_dict(self.trainer.config)  # keep settings changed since that checkpoint
         self.trainer.load_state_dict(state)
-        msg = (f"A loss became NaN or infinite at step {bad_step}. Training is paused and the weights are "
+        msg = (f"{what} became NaN or infinite at step {bad_step}. Training is paused and the weights are "
                f"restored from step {step}. Lower the learning rate (or change the loss), then resume.")
         self.sink.event(Event(bad_step, "error", msg))
 
@@ -133,6 +134,7 @@ class Runner:
                 if not control.next_turn(idle=self._idle):
                     reason = "stopped"
                     break
+                self._apply_config()  # a change sent with Resume/Step applies to that very step
                 start = self.clock()
                 if start - before > 0.05:  # a pause: restart the rate window after it
                     window_step, window_t = t.step, start

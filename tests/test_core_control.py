@@ -104,6 +104,17 @@ def test_resume_drops_unused_credit():
     loop.finish()
 
 
+def test_pause_drops_queued_steps():
+    c = Control(paused=True)
+    c.step(5)
+    assert c.steps_pending == 5
+    c.pause()
+    assert c.steps_pending == 0
+    loop = Turns(c)
+    assert loop.settled(0) == 0
+    loop.finish()
+
+
 def test_stop_releases_a_paused_loop_and_is_final():
     c = Control(paused=True)
     loop = Turns(c)

@@ -105,3 +105,48 @@ def test_two_resumes_in_a_row(tmp_path, one_go, tiny_gan_config, tiny_settings):
     assert_same_run(read(path), one_go)
     with SessionReader(path) as r:
         assert r.checkpoint_steps() == [N, N + 3, N + M]
+
+
+def test_resume_after_kill_9(tmp_path):
+    """A writer killed with SIGKILL leaves HDF5's 'open for write' mark; resume repairs the file
+    and continues from its last checkpoint, with every point up to there kept."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    path = tmp_path / "killed.h5"
+    repo = Path(__file__).resolve().parent.parent
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", "1000000", "--out", str(path),
+                             "--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8",
+                             "--threads", "1", "--checkpoint-seconds", "1"], cwd=repo,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if path.exists():
+                try:
+                    with SessionReader(path) as r:
+                        if len(r.checkpoint_steps()) >= 2:
+                            break
+                except Exception:
+                    pass
+        else:
+            pytest.fail("the training process wrote no checkpoint in time")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    with SessionReader(path) as r:
+        ckpt_step = r.latest_checkpoint()[0]
+    prepared = resume_run(path, "cpu")
+    assert prepared.trainer.step == ckpt_step
+    run_to(prepared, ckpt_step + 3)
+    with SessionReader(path) as r:
+        for key in SERIES:
+            steps, values = r.series(key)
+            assert steps.tolist() == list(range(1, ckpt_step + 4))
+            assert np.isfinite(values).all()
+        assert r.latest_checkpoint()[0] == ckpt_step + 3

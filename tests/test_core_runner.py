@@ -247,7 +247,8 @@ def test_nan_pauses_restores_last_good_weights_and_never_checkpoints_nan(make_ru
 
 def test_weights_that_turn_nan_behind_a_finite_loss_are_never_checkpointed(make_run):
     """The update of step 3 leaves NaN weights while step 3's own loss is still finite (the usual way a
-    run blows up); the checkpoint due at step 3 must be skipped and step 4's NaN restores step 2."""
+    run blows up): the checkpoint due at step 3 finds them, pauses with a message, restores step 2's
+    weights and saves those — never the NaN ones."""
     trainer, runner, sink, control = make_run(max_steps=None, checkpoint_seconds=0.0, emit_seconds=0.0)
     original = trainer.train_step
 
@@ -263,12 +264,15 @@ def test_weights_that_turn_nan_behind_a_finite_loss_are_never_checkpointed(make_
     run = RunThread(runner).start()
     wait_until(lambda: sink.events_of("error"), what="the error event")
     wait_for_state(sink, "paused")
-    assert sink.events_of("error")[0].step == 4
-    assert math.isfinite(dict(sink.points["loss_d"])[3]) and math.isnan(dict(sink.points["loss_d"])[4])
-    assert [s for s, _ in sink.blobs] == [1, 2]
+    (error,) = sink.events_of("error")
+    assert error.step == 3 and "weights" in error.message and "step 2" in error.message
+    assert math.isfinite(dict(sink.points["loss_d"])[3])
+    assert [s for s, _ in sink.blobs] == [1, 2, 3]
     assert trainer.parameters_finite()
-    restored, good = module_tensors(trainer.state_dict()), blob_tensors(sink.blobs[-1][1])
+    restored, good = module_tensors(trainer.state_dict()), blob_tensors(sink.blobs[1][1])
     assert all(torch.equal(restored[k], good[k]) for k in good)
+    saved_at_3 = blob_tensors(sink.blobs[2][1])
+    assert all(torch.equal(saved_at_3[k], good[k]) for k in good)
     control.stop()
     assert run.join() == "stopped"
     assert all(all_finite(blob_tensors(b)) for _, b in sink.blobs)

@@ -55,6 +55,29 @@ def test_series_buffer_keeps_every_point_and_debiases():
     assert np.allclose(buf.smooth[: buf.n], 2.0)
 
 
+def _reference_ema(values, beta, ema=0.0, weight=0.0):
+    out = []
+    for v in values:
+        if np.isfinite(v):
+            ema, weight = beta * ema + (1 - beta) * v, beta * weight + (1 - beta)
+        out.append(ema / weight if weight > 0 else np.nan)
+    return np.array(out)
+
+
+@pytest.mark.parametrize("beta", [0.0, 0.3, 0.9, 0.99])
+def test_vectorised_ema_matches_the_plain_loop_across_batches(beta):
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=3000)
+    values[rng.integers(0, 3000, 200)] = np.nan
+    values[1000:1010] = np.nan            # a batch that starts with NaN
+    buf = SeriesBuffer()
+    for a in range(0, 3000, 1000):
+        buf.extend(np.arange(a, a + 1000), values[a:a + 1000], beta)
+    assert np.allclose(buf.smooth[:3000], _reference_ema(values, beta), equal_nan=True)
+    buf.resmooth(beta)
+    assert np.allclose(buf.smooth[:3000], _reference_ema(values, beta), equal_nan=True)
+
+
 def test_series_buffer_smoothing_skips_nan():
     buf = SeriesBuffer()
     buf.extend(np.arange(4), np.array([1.0, np.nan, 3.0, 3.0]), beta=0.5)

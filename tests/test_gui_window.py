@@ -56,6 +56,7 @@ def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
     qtbot.wait(400)
     assert _step(w) == paused_at + 1
     assert "lr_g = 0.0001" in w.log.toPlainText()
+    assert f"step {paused_at:,}  [config]" in w.log.toPlainText()  # applied to the step it was sent with
 
     qtbot.keyClick(w, Qt.Key_Space)                       # Resume
     qtbot.waitUntil(lambda: _step(w) >= paused_at + 4, timeout=30000)
@@ -132,3 +133,27 @@ def test_training_exception_is_shown_and_a_new_run_can_start(qtbot, window, monk
     qtbot.waitUntil(lambda: _step(window) >= 2, timeout=60000)
     window.stop()
     qtbot.waitUntil(lambda: window.state == "idle", timeout=10000)
+
+
+def test_close_during_a_slow_step_waits_for_it_and_saves(qtbot, window, monkeypatch):
+    import time
+
+    import widgets.main_window as mw
+    real_step = GANTrainer.train_step
+
+    def slow(self):
+        if self.step >= 3:
+            time.sleep(1.5)
+        return real_step(self)
+
+    monkeypatch.setattr(GANTrainer, "train_step", slow)
+    monkeypatch.setattr(mw, "CLOSE_WAIT_MS", 200)
+    window.start()
+    qtbot.waitUntil(lambda: _step(window) >= 3, timeout=60000)
+    window.close()
+    assert window.isVisible() and window.run.is_running()   # not killed mid-step
+    assert "Saving" in window.banner.text()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10000)
+    assert not window.run.is_running()
+    with SessionReader(window.session_path) as r:
+        assert r.latest_checkpoint()[0] == r.last_step() >= 4

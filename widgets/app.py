@@ -15,11 +15,18 @@ def _has_screen() -> bool:
 
 def _install_excepthook(window) -> None:
     """A bug in a GUI slot is shown in the window and logged; the window stays usable."""
+    from PySide6.QtCore import QTimer
+
     log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
 
     def hook(typ, value, tb):
-        log.write_text("".join(traceback.format_exception(typ, value, tb)))
-        window.show_message(f"Internal error: {typ.__name__}: {value} (details in {log})", error=True)
+        try:
+            log.write_text("".join(traceback.format_exception(typ, value, tb)))
+        except OSError:
+            pass
+        text = f"Internal error: {typ.__name__}: {value} (details in {log})"
+        # Widgets belong to the GUI thread: from any other thread, post the message to it.
+        QTimer.singleShot(0, window, lambda: window.show_message(text, error=True))
 
     sys.excepthook = hook
 

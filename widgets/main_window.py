@@ -14,6 +14,9 @@ from widgets.setup_panel import SetupPanel
 from widgets.worker import TrainingThread
 
 
+CLOSE_WAIT_MS = 5000  # how long closing waits for the current step before it keeps the window open
+
+
 def _clock(seconds: float) -> str:
     s = int(seconds)
     return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
@@ -166,10 +169,12 @@ class MainWindow(QMainWindow):
             self._set_state("running")
 
     def step_once(self):
-        if not self.run:
+        if not self.run or self.state not in ("running", "paused"):
             return
         if self.state == "running":
             self.pause()
+        if self.run.control.steps_pending:  # key auto-repeat must not queue up steps
+            return
         if self._send_config():
             self.run.control.step(1)
 
@@ -201,8 +206,9 @@ class MainWindow(QMainWindow):
 
     def _on_event(self, event):
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
-        if event.kind == "error":
+        if event.kind == "error" and self.state in ("running", "paused"):
             self.show_message(event.message, error=True)
+            self.run.control.pause()  # the loop has paused itself; a Resume racing with that is undone
             self._set_state("paused")
 
     def _on_finished(self, reason: str):
@@ -218,7 +224,13 @@ class MainWindow(QMainWindow):
 
     # --- closing ---
     def closeEvent(self, event):
+        """Stop after the current step and save; if that takes longer than 5 s (a slow step, a GPU
+        still starting), keep the window until the thread has ended rather than kill it mid-write."""
         if self.run is not None and self.run.is_running():
-            self.lbl_state.setText("saving…")
-            self.run.stop_and_wait(5000)
+            self._set_state("stopping")
+            if not self.run.stop_and_wait(CLOSE_WAIT_MS):
+                self.show_message("Saving the session… the window closes when the current step ends.")
+                self.run.thread.finished.connect(self.close)
+                event.ignore()
+                return
         event.accept()

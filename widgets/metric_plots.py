@@ -47,19 +47,47 @@ class SeriesBuffer:
         self._smooth_from(0, self.n, beta)
 
     def _smooth_from(self, start: int, end: int, beta: float) -> None:
-        # Debiased EMA (as Adam debiases its moments): early points are not pulled towards zero.
-        ema, weight = self._ema, self._weight
-        out, vals = self.smooth, self.values
-        for i in range(start, end):
-            v = vals[i]
-            if np.isfinite(v):
-                ema = beta * ema + (1 - beta) * v
-                weight = beta * weight + (1 - beta)
-            out[i] = ema / weight if weight > 0 else np.nan
-        self._ema, self._weight = ema, weight
+        out, self._ema, self._weight = debiased_ema(self.values[start:end], beta, self._ema, self._weight)
+        self.smooth[start:end] = out
 
     def clear(self) -> None:
         self.n, self._ema, self._weight = 0, 0.0, 0.0
+
+
+def debiased_ema(values: np.ndarray, beta: float, ema: float = 0.0, weight: float = 0.0):
+    """EMA of `values` continuing from (ema, weight), debiased as Adam debiases its moments, so early
+    points are not pulled towards zero. NaN points are skipped (the curve holds its last value).
+    Vectorised in chunks short enough that beta**-k stays well inside float64. Returns
+    (smoothed, ema, weight)."""
+    out = np.full(len(values), np.nan)
+    ema0, weight0 = ema, weight
+    finite = np.flatnonzero(np.isfinite(values))
+    if len(finite) == 0:
+        if weight > 0:
+            out[:] = ema / weight
+        return out, ema, weight
+    x = values[finite]
+    if beta <= 1e-12:
+        sm, ema, weight = x.copy(), float(x[-1]), 1.0
+    else:
+        chunk = max(1, int(12 / -np.log10(beta)))
+        sm = np.empty(len(x))
+        for a in range(0, len(x), chunk):
+            part = x[a:a + chunk]
+            k = np.arange(1, len(part) + 1)
+            decay = beta ** k                                          # beta^(j+1)
+            acc = np.cumsum(part * beta ** -(k - 1)) * beta ** (k - 1)  # sum_i beta^(j-i) x_i
+            e = decay * ema + (1 - beta) * acc
+            w = decay * weight + (1 - decay)
+            sm[a:a + len(part)] = e / w
+            ema, weight = float(e[-1]), float(w[-1])
+    out[finite] = sm
+    # NaN positions show the last smoothed value before them (none before the first finite point).
+    idx = np.maximum.accumulate(np.where(np.isfinite(values), np.arange(len(values)), -1))
+    known = idx >= 0
+    out[known] = out[idx[known]]
+    out[~known] = ema0 / weight0 if weight0 > 0 else np.nan
+    return out, ema, weight
 
 
 def decimate(x: np.ndarray, y: np.ndarray, lo: float, hi: float, buckets: int):
@@ -93,6 +121,7 @@ class MetricPlots(QWidget):
         self.smoothing.setRange(0, 99)
         self.smoothing.setValue(90)
         self.smoothing.setToolTip("Weight of the exponential moving average drawn over the raw curve (0: none)")
+        self.smoothing.setTracking(False)  # re-smooth the whole history once, on release
         self.smoothing.valueChanged.connect(self._set_smoothing)
         row.addWidget(self.smoothing)
         layout.addLayout(row)

@@ -67,6 +67,15 @@ class QtSink(Sink):
         self.signals.checkpoint_saved.emit(step)
 
 
+def _log_traceback() -> str:
+    try:
+        log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
+        log.write_text(traceback.format_exc())
+        return f" (details in {log})"
+    except OSError:
+        return ""
+
+
 class TrainingWorker(QObject):
     """Runs one prepared run to its end in the worker thread; `prepare` is called there too, so
     loading data and building models never freezes the window."""
@@ -81,23 +90,25 @@ class TrainingWorker(QObject):
     @Slot()
     def run(self):
         from studio.runs import make_runner
+        outcome, message = None, None
         try:
             self.prepared = self.prepare()
             runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps)
-            self.finished.emit(runner.run())
+            outcome = runner.run()
         except StudioError as exc:
-            self.failed.emit(str(exc))
+            message = str(exc)
         except Exception as exc:  # a bug must not take the window down: show it, keep the log
-            log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
-            log.write_text(traceback.format_exc())
-            self.failed.emit(f"Training stopped by an internal error: {type(exc).__name__}: {exc} "
-                             f"(details in {log})")
-        finally:
-            if self.prepared is not None and self.prepared.writer is not None:
-                try:
-                    self.prepared.writer.close()
-                except StudioError as exc:
-                    self.failed.emit(str(exc))
+            message = f"Training stopped by an internal error: {type(exc).__name__}: {exc}{_log_traceback()}"
+        if self.prepared is not None and self.prepared.writer is not None:
+            try:
+                self.prepared.writer.close()
+            except Exception as exc:  # reported with, not instead of, the first problem
+                message = f"{message + ' — ' if message else ''}{exc}"
+        # Exactly one of these always goes out: the window and the thread wait for it.
+        if message is None:
+            self.finished.emit(outcome)
+        else:
+            self.failed.emit(message)
 
 
 class TrainingThread:

@@ -3,6 +3,7 @@
 Every dataset is created before SWMR mode is switched on (SWMR cannot create objects later), so the
 file stays readable if the process dies and another process can follow it while it grows.
 """
+import os
 import time
 import zlib
 from contextlib import contextmanager
@@ -90,8 +91,15 @@ class SessionWriter(Sink):
         try:
             f = h5py.File(path, "r+", libver="latest")
         except OSError as exc:
-            raise SessionError(f"{path}: cannot open the session for writing ({exc})") from None
+            if "already open for write" not in str(exc):
+                raise SessionError(f"{path}: cannot open the session for writing ({exc})") from None
+            # A writer died with the file open: HDF5 keeps it marked as in use. Reading works, so
+            # copy everything into a fresh file and put that in its place.
+            _rebuild(path)
+            f = h5py.File(path, "r+", libver="latest")
         try:
+            events = f[L.EVENTS]
+            events.resize((int(np.searchsorted(events.fields("step")[:], keep_through_step, side="right")),))
             for ds in f[L.METRICS].values():
                 steps = ds.fields("step")[:]
                 ds.resize((int(np.searchsorted(steps, keep_through_step, side="right")),))
@@ -168,6 +176,24 @@ class SessionWriter(Sink):
             self.f.close()
         except OSError as exc:
             raise SessionError(f"{self.path}: the session could not be closed cleanly ({exc})") from None
+
+
+def _rebuild(path: Path) -> None:
+    """Replace a session whose writer crashed by a clean copy (same datasets, chunks and limits)."""
+    tmp = path.with_name(path.name + ".rebuild")
+    try:
+        with h5py.File(path, "r", libver="latest", swmr=True, locking=False) as src, \
+                h5py.File(tmp, "w", libver="latest") as dst:
+            dst.attrs.update(dict(src.attrs))
+            for name in src:
+                src.copy(src[name], dst, name=name)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SessionError(f"{path}: the session was left open by a crash and could not be repaired "
+                           f"({exc}); it can still be viewed") from None
 
 
 @contextmanager

@@ -81,7 +81,9 @@ class Trainer(ABC):
         """Hook for trainers whose optimizers must learn of a new learning rate and such."""
 
     def parameters_finite(self) -> bool:
-        return all(bool(torch.isfinite(p).all()) for m in self.modules().values() for p in m.parameters())
+        """Weights and floating buffers (BatchNorm statistics) all finite."""
+        return all(bool(torch.isfinite(t).all()) for m in self.modules().values()
+                   for t in m.state_dict().values() if t.is_floating_point())
 
     def state_dict(self) -> dict:
         return {
@@ -100,7 +102,10 @@ class Trainer(ABC):
         for key, opt in self.optimizers().items():
             opt.load_state_dict(state["optimizers"][key])
         self.on_config_changed(cfg.to_dict(self.config))
-        self.rng.set_state(state["rng"])
+        try:  # generator states live on the CPU whatever the device; a CUDA state fits no CPU generator
+            self.rng.set_state(state["rng"].cpu())
+        except (RuntimeError, TypeError):
+            self.rng.manual_seed(self.seed + int(state["step"]))  # the run goes on, though not bit-exact
         self.load_extra_state(state["extra"])
         self.step = int(state["step"])
 
