@@ -135,7 +135,8 @@ def frechet_distance(feats_a: np.ndarray, feats_b: np.ndarray) -> float:
     mu_a, mu_b = a.mean(0), b.mean(0)
     s_a, s_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
     root_a = _sqrtm_psd(s_a)
-    cross = np.linalg.eigvalsh((lambda m: (m + m.T) / 2)(root_a @ s_b @ root_a))
+    m = root_a @ s_b @ root_a
+    cross = np.linalg.eigvalsh((m + m.T) / 2)
     tr_cross = np.sqrt(np.clip(cross, 0, None)).sum()
     d = ((mu_a - mu_b) ** 2).sum() + np.trace(s_a) + np.trace(s_b) - 2 * tr_cross
     return float(max(d, 0.0))
@@ -179,7 +180,7 @@ def _check() -> None:
     test = load_idx_folder(MNIST_DIR, "test")
     acc = (predict(test.images) == test.labels).mean()
     print(f"test accuracy on {len(test)} MNIST test digits: {acc:.4f}")
-    ref, other = reference_split()
+    _, other = reference_split()
     print(f"FD real vs real (5,000 / other 5,000): {score(other)['fd']:.3f}")
     train = load_embedded().images
     print(f"FD embedded training digits vs reference: {score(train)['fd']:.3f}")
