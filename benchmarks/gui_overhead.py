@@ -43,9 +43,10 @@ def headless(kind: str, seconds: float, threads: int) -> float:
     return (prepared.trainer.step) / runner.elapsed
 
 
-def windowed(app, kind: str, seconds: float, threads: int) -> tuple[float, np.ndarray]:
-    """Steps/s of the same run in the window, and the event-loop lag samples (ms) meanwhile."""
-    from PySide6.QtCore import QElapsedTimer, QTimer
+def windowed(app, kind: str, seconds: float, threads: int):
+    """Steps/s of the same run in the window, the event-loop lag samples (ms) meanwhile, and the
+    share of one core the GUI thread used."""
+    from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
     from widgets.main_window import MainWindow
 
@@ -68,19 +69,17 @@ def windowed(app, kind: str, seconds: float, threads: int) -> tuple[float, np.nd
     window.start()
     statuses = []
     window.run.sink.signals.status_ready.connect(statuses.append)
-    while window.info is None:  # wait until the worker has built the model
-        app.processEvents()
-        time.sleep(0.005)
-    clock.start()
-    probe.start()
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.001)
+    loop = QEventLoop()
+    window.run.sink.signals.started.connect(lambda _info: (clock.start(), probe.start()))
+    # Run the real event loop (not a polling loop, which would itself cost CPU and GIL time).
+    window.run.sink.signals.started.connect(lambda _info: QTimer.singleShot(int(seconds * 1000), loop.quit))
+    gui_cpu = time.thread_time()
+    loop.exec()
+    gui_cpu = time.thread_time() - gui_cpu
     probe.stop()
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
-    return last.step / last.elapsed_s, np.array(lags)
+    return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds
 
 
 def main():
@@ -97,11 +96,12 @@ def main():
     heads, guis, all_lags = [], [], []
     for r in range(args.rounds):
         heads.append(headless(args.model, args.seconds, threads))
-        rate, lags = windowed(app, args.model, args.seconds, threads)
+        rate, lags, gui_load = windowed(app, args.model, args.seconds, threads)
         guis.append(rate)
         all_lags.append(lags)
         print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {rate:.2f} steps/s, "
-              f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms max {lags.max():.1f} ms",
+              f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms max {lags.max():.1f} ms, "
+              f"GUI thread CPU {gui_load:.0%}",
               flush=True)
     lags = np.concatenate(all_lags)
     print(f"\n{args.model}, torch threads {threads}, {args.rounds}×{args.seconds:.0f} s each:")

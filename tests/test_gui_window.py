@@ -138,18 +138,22 @@ def test_training_exception_is_shown_and_a_new_run_can_start(qtbot, window, monk
 def test_close_during_a_slow_step_waits_for_it_and_saves(qtbot, window, monkeypatch):
     import time
 
+    import threading
+
     import widgets.main_window as mw
     real_step = GANTrainer.train_step
+    in_slow_step = threading.Event()
 
     def slow(self):
         if self.step >= 3:
+            in_slow_step.set()
             time.sleep(1.5)
         return real_step(self)
 
     monkeypatch.setattr(GANTrainer, "train_step", slow)
     monkeypatch.setattr(mw, "CLOSE_WAIT_MS", 200)
     window.start()
-    qtbot.waitUntil(lambda: _step(window) >= 3, timeout=60000)
+    qtbot.waitUntil(in_slow_step.is_set, timeout=60000)
     window.close()
     assert window.isVisible() and window.run.is_running()   # not killed mid-step
     assert "Saving" in window.banner.text()

@@ -1,7 +1,11 @@
 """Shows an image stack (n, H, W) uint8 as a grid, e.g. 8×8 generated digits."""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout
+
+GRID_MIN_S, GRID_SHARE = 0.25, 0.01  # a few new grids a second, at most 1% of the GUI thread
 
 
 def tile(stack: np.ndarray, cols: int, gap: int = 2) -> np.ndarray:
@@ -21,8 +25,10 @@ class ImageGrid(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("")
+        # A title whose width follows the step count would re-lay out (and repaint) the whole window.
+        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         layout.addWidget(self.title)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = TimedGraphicsLayout()
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
@@ -30,6 +36,14 @@ class ImageGrid(QWidget):
         self.cols = 8
         self.label = ""
         self.step = None
+        self.source = None  # a callable returning (step, stack) or None: the newest picture to show
+        self.refresher = BudgetedRefresh(self._pull, GRID_MIN_S, GRID_SHARE, self)
+        self.view.refresher = self.refresher
+
+    def _pull(self) -> None:
+        found = self.source() if self.source is not None else None
+        if found is not None:
+            self.show_stack(*found)
 
     def setup(self, panel) -> None:
         self.cols, self.label, self.step = panel.cols, panel.label, None

@@ -10,6 +10,7 @@ from studio.errors import ConfigError
 from studio.runs import new_run
 from widgets.image_grid import ImageGrid
 from widgets.metric_plots import MetricPlots
+from widgets.refresh import BudgetedRefresh
 from widgets.setup_panel import SetupPanel
 from widgets.worker import TrainingThread
 
@@ -63,6 +64,8 @@ class MainWindow(QMainWindow):
         main.setSizes([330, 950])
         self.setCentralWidget(main)
 
+        self._status = None
+        self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
         self._make_status_bar()
         self._set_state("idle")
@@ -90,7 +93,12 @@ class MainWindow(QMainWindow):
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
         self.lbl_device, self.lbl_state, self.lbl_file = QLabel(""), QLabel(""), QLabel("")
-        for w in (self.lbl_state, self.lbl_step, self.lbl_rate, self.lbl_time, self.lbl_device):
+        # Fixed widths: a label that grows with its text would re-lay out the window at every update.
+        metrics = self.fontMetrics()
+        for w, template in ((self.lbl_state, "preparing…"), (self.lbl_step, "step 00,000,000"),
+                            (self.lbl_rate, "00000.0 steps/s"), (self.lbl_time, "000:00:00"),
+                            (self.lbl_device, "CPU (00 threads)")):
+            w.setFixedWidth(metrics.horizontalAdvance(template) + 12)
             self.statusBar().addWidget(w)
         self.statusBar().addPermanentWidget(self.lbl_file)
 
@@ -189,17 +197,36 @@ class MainWindow(QMainWindow):
         self.session_path = info.session_path
         self.plots.setup(info.series)
         self.grid.setup(info.panels[0])
+        self.grid.source = self._take_preview
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")
         self.lbl_state.setText(self.state)
 
-    def _on_preview(self):
+    def _take_preview(self):
         preview = self.run.sink.take_preview() if self.run else None
-        if preview is not None and self.info is not None:
-            step, images = preview
-            self.grid.show_stack(step, images[self.info.panels[0].key])
+        if preview is None or self.info is None:
+            return None
+        step, images = preview
+        return step, images[self.info.panels[0].key]
+
+    def _on_preview(self):
+        # A paused or single-stepped run is shown at once; a running one within the grid's budget.
+        if self.state == "running":
+            self.grid.refresher.request()
+        else:
+            self.grid.refresher.now()
 
     def _on_status(self, status):
+        self._status = status
+        if self.state == "running":
+            self.status_refresh.request()
+        else:
+            self.status_refresh.now()
+
+    def _show_status(self):
+        status = self._status
+        if status is None:
+            return
         self.lbl_step.setText(f"step {status.step:,}")
         self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s")
         self.lbl_time.setText(_clock(status.elapsed_s))

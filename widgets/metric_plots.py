@@ -1,15 +1,17 @@
 """Live metric curves: every point kept, a decimated view drawn, raw under a debiased EMA.
 
 One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batches and are all kept;
-what is drawn is a min/max decimation of the visible range to about one bucket per pixel, redrawn
-at most REDRAW_MS apart, so a curve of a million steps costs the GUI thread what one of a thousand does.
+what is drawn is a min/max decimation of the visible range to about one bucket per pixel, so a curve
+of a million steps costs the GUI thread what one of a thousand does; redraws keep to a time budget.
 """
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
-REDRAW_MS = 200
+from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout
+
+REDRAW_MIN_S, REDRAW_SHARE = 0.2, 0.02  # at most 5 redraws/s, and at most 2% of the GUI thread's time
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -125,17 +127,15 @@ class MetricPlots(QWidget):
         self.smoothing.valueChanged.connect(self._set_smoothing)
         row.addWidget(self.smoothing)
         layout.addLayout(row)
-        self.view = pg.GraphicsLayoutWidget()
+        self.view = TimedGraphicsLayout()
         layout.addWidget(self.view)
         self.buffers: dict[str, SeriesBuffer] = {}
         self.curves: dict[str, tuple] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self.plot_of: dict[str, str] = {}
         self._dirty = set()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(REDRAW_MS)
-        self._timer.timeout.connect(self.redraw)
+        self.refresher = BudgetedRefresh(self.redraw, REDRAW_MIN_S, REDRAW_SHARE, self)
+        self.view.refresher = self.refresher
 
     def setup(self, series) -> None:
         """Forget the old run and lay out empty plots for these series."""
@@ -150,13 +150,17 @@ class MetricPlots(QWidget):
                 plot = self.view.addPlot(title=s.plot)
                 plot.addLegend(offset=(-10, 10))
                 plot.setLabel("bottom", "step")
+                # Fixed axis sizes: an axis that resizes to its tick labels re-lays out and repaints
+                # the plot several times for every update.
+                plot.getAxis("left").setWidth(52)
+                plot.getAxis("bottom").setHeight(36)
                 # Zooming or panning shows other points: redraw that plot's curves for the new range.
                 plot.sigXRangeChanged.connect(lambda _vb, _r, name=s.plot: self._range_changed(name))
                 self.plots[s.plot] = plot
             plot = self.plots[s.plot]
             color = COLORS[i % len(COLORS)]
             raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(165), width=1))
-            smooth = plot.plot(pen=pg.mkPen(color, width=1.5), name=s.label)
+            smooth = plot.plot(pen=pg.mkPen(color, width=1), name=s.label)  # wide pens paint slowly
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot
@@ -166,13 +170,13 @@ class MetricPlots(QWidget):
             if key in self.buffers:
                 self.buffers[key].extend(steps, values, self.beta)
                 self._dirty.add(key)
-        if not self._timer.isActive():
-            self._timer.start()
+        self.refresher.request()
 
     def _range_changed(self, plot_name: str) -> None:
+        if self.plots[plot_name].getViewBox().autoRangeEnabled()[0]:
+            return  # following the data: what is drawn already spans the whole range
         self._dirty.update(k for k, p in self.plot_of.items() if p == plot_name)
-        if not self._timer.isActive():
-            self._timer.start()
+        self.refresher.request()
 
     def redraw(self) -> None:
         for key in self._dirty:
@@ -190,6 +194,11 @@ class MetricPlots(QWidget):
             raw.setData(*decimate(steps, buf.values[: buf.n], lo, hi, buckets), connect="finite")
             smooth.setData(*decimate(steps, buf.smooth[: buf.n], lo, hi, buckets), connect="finite")
             raw.setVisible(self.beta > 0)
+        # Settle the auto-range now rather than in the paint, which would otherwise paint twice.
+        for name in {self.plot_of[k] for k in self._dirty}:
+            box = self.plots[name].getViewBox()
+            if any(box.autoRangeEnabled()):
+                box.updateAutoRange()
         self._dirty.clear()
 
     def _set_smoothing(self, value: int) -> None:
@@ -197,7 +206,7 @@ class MetricPlots(QWidget):
         for key, buf in self.buffers.items():
             buf.resmooth(self.beta)
             self._dirty.add(key)
-        self.redraw()
+        self.refresher.now()
 
     def point_count(self) -> int:
         return sum(b.n for b in self.buffers.values())

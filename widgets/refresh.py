@@ -1,0 +1,67 @@
+"""Redraws that keep to a budget of the GUI thread's time.
+
+On a 2-core machine every millisecond the GUI thread paints is taken from training (the cores and
+the GIL are shared), so a view redraws no more often than its cost allows: after a redraw that cost
+c seconds (updating the items plus painting them), the next one waits max(min_interval, c / share).
+A cheap view on a fast machine redraws at its minimum interval; an expensive one stretches its
+interval instead of slowing training.
+"""
+import time
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QTimer
+
+
+class BudgetedRefresh(QObject):
+    def __init__(self, refresh, min_interval_s: float, share: float, parent=None):
+        super().__init__(parent)
+        self.refresh, self.min_interval, self.share = refresh, min_interval_s, share
+        self._last_start = -1e9
+        self.cost = 0.0  # seconds spent on the last redraw: refresh() plus the paints it caused
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._fire)
+
+    def add_paint_cost(self, seconds: float) -> None:
+        self.cost += seconds
+
+    def _wait(self) -> float:
+        next_ok = self._last_start + max(self.min_interval, self.cost / self.share)
+        return next_ok - time.monotonic()
+
+    def request(self) -> None:
+        """Something changed: redraw as soon as the budget allows (several requests, one redraw)."""
+        if not self._timer.isActive():
+            self._timer.start(max(0, int(self._wait() * 1000)))
+
+    def now(self) -> None:
+        """Redraw at once, whatever the budget (a pause, a single step: the person is waiting)."""
+        self._timer.stop()
+        self._draw()
+
+    def _fire(self) -> None:
+        # The paints of the last redraw may have been counted after this timer was set: check again.
+        wait = self._wait()
+        if wait > 0.001:
+            self._timer.start(int(wait * 1000) + 1)
+            return
+        self._draw()
+
+    def _draw(self) -> None:
+        self._last_start = time.monotonic()
+        self.refresh()
+        self.cost = time.monotonic() - self._last_start
+
+
+class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
+    """A GraphicsLayoutWidget that reports how long each of its paints took to a BudgetedRefresh."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.refresher: BudgetedRefresh | None = None
+
+    def paintEvent(self, event):
+        start = time.monotonic()
+        super().paintEvent(event)
+        if self.refresher is not None:
+            self.refresher.add_paint_cost(time.monotonic() - start)
