@@ -43,7 +43,7 @@ def headless(kind: str, seconds: float, threads: int) -> float:
     return (prepared.trainer.step) / runner.elapsed
 
 
-def windowed(app, kind: str, seconds: float, threads: int):
+def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True):
     """Steps/s of the same run in the window, the event-loop lag samples (ms) meanwhile, and the
     share of one core the GUI thread used."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
@@ -70,7 +70,8 @@ def windowed(app, kind: str, seconds: float, threads: int):
     statuses = []
     window.run.sink.signals.status_ready.connect(statuses.append)
     loop = QEventLoop()
-    window.run.sink.signals.started.connect(lambda _info: (clock.start(), probe.start()))
+    if probe_on:
+        window.run.sink.signals.started.connect(lambda _info: (clock.start(), probe.start()))
     # Run the real event loop (not a polling loop, which would itself cost CPU and GIL time).
     window.run.sink.signals.started.connect(lambda _info: QTimer.singleShot(int(seconds * 1000), loop.quit))
     gui_cpu = time.thread_time()
@@ -79,7 +80,7 @@ def windowed(app, kind: str, seconds: float, threads: int):
     probe.stop()
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
-    return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds
+    return last.step / last.elapsed_s, np.array(lags or [np.nan]), gui_cpu / seconds
 
 
 def main():
@@ -88,6 +89,9 @@ def main():
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--probe", choices=("on", "off"), default="on",
+                   help="the 10 ms lag probe wakes the GUI thread 100 times a second, which itself costs "
+                        "training some speed: measure the speed ratio with it off, the lag with it on")
     args = p.parse_args()
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
@@ -96,7 +100,7 @@ def main():
     heads, guis, all_lags = [], [], []
     for r in range(args.rounds):
         heads.append(headless(args.model, args.seconds, threads))
-        rate, lags, gui_load = windowed(app, args.model, args.seconds, threads)
+        rate, lags, gui_load = windowed(app, args.model, args.seconds, threads, args.probe == "on")
         guis.append(rate)
         all_lags.append(lags)
         print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {rate:.2f} steps/s, "

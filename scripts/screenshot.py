@@ -31,7 +31,7 @@ def main(seconds: float) -> None:
     out.parent.mkdir(exist_ok=True)
     window.grab().save(str(out))
     window.close()
-    print(f"wrote {out} at step {window.lbl_step.text()}")
+    print(f"wrote {out} at {window.lbl_step.text()}")
 
 
 if __name__ == "__main__":

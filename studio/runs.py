@@ -75,7 +75,7 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
 
 
 def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | None = None,
-                preview_seconds: float | None = 0.25):
+                preview_seconds: float | None = 0.25, emit_seconds: float = 0.1):
     """A Runner reporting to `sinks` and then to the session file (last, so a full disk is reported
     only after the window has shown the points)."""
     from studio.runner import Runner
@@ -83,4 +83,5 @@ def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | No
     chain = list(sinks) + ([prepared.writer] if prepared.writer else [])
     return Runner(prepared.trainer, control, MultiSink(chain), prepared.info, max_steps=max_steps,
                   snapshot_every=prepared.settings.snapshot_every,
-                  checkpoint_seconds=prepared.settings.checkpoint_seconds, preview_seconds=preview_seconds)
+                  checkpoint_seconds=prepared.settings.checkpoint_seconds, preview_seconds=preview_seconds,
+                  emit_seconds=emit_seconds)

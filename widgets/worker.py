@@ -17,6 +17,10 @@ from studio.errors import StudioError
 from studio.sinks import Sink
 
 
+GUI_EMIT_SECONDS = 0.25     # metric batches and status
+GUI_PREVIEW_SECONDS = 0.4   # new sample grids
+
+
 class RunSignals(QObject):
     """What the window subscribes to. Emitted from the worker thread, delivered queued in the GUI's."""
     started = Signal(object)        # RunInfo
@@ -93,7 +97,10 @@ class TrainingWorker(QObject):
         outcome, message = None, None
         try:
             self.prepared = self.prepare()
-            runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps)
+            # Fewer, larger batches: each delivery wakes the GUI thread, which shares the cores and
+            # the GIL with training (the views redraw less often than this anyway).
+            runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps,
+                                 preview_seconds=GUI_PREVIEW_SECONDS, emit_seconds=GUI_EMIT_SECONDS)
             outcome = runner.run()
         except StudioError as exc:
             message = str(exc)
