@@ -5,7 +5,8 @@ import time
 from studio.sinks import Sink
 
 
-def _clock(seconds: float) -> str:
+def format_clock(seconds: float) -> str:
+    """'m:ss', or 'h:mm:ss' from an hour on."""
     seconds = int(seconds)
     h, rem = divmod(seconds, 3600)
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
@@ -45,7 +46,7 @@ class ProgressSink(Sink):
         eta = (self.total - done) / status.steps_per_s if status.steps_per_s > 0 else 0.0
         losses = "  ".join(f"{self.labels.get(k, k)} {v:.3g}" for k, v in self.latest.items())
         line = (f"step {status.step} [{bar:<24}] {frac:4.0%} {status.steps_per_s:6.1f} steps/s "
-                f"elapsed {_clock(status.elapsed_s)} ETA {_clock(eta)}  {losses}")
+                f"elapsed {format_clock(status.elapsed_s)} ETA {format_clock(eta)}  {losses}")
         print(("\r" + line + "\033[K") if self.tty else line, end="" if self.tty else "\n",
               file=self.stream, flush=True)
 

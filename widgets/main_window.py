@@ -7,6 +7,7 @@ from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QSplitter, Q
                                QWidget)
 
 from studio.errors import ConfigError
+from studio.progress import format_clock
 from studio.runs import new_run
 from widgets.image_grid import ImageGrid
 from widgets.metric_plots import MetricPlots
@@ -16,11 +17,6 @@ from widgets.worker import TrainingThread
 
 
 CLOSE_WAIT_MS = 5000  # how long closing waits for the current step before it keeps the window open
-
-
-def _clock(seconds: float) -> str:
-    s = int(seconds)
-    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
 
 
 class MainWindow(QMainWindow):
@@ -229,7 +225,7 @@ class MainWindow(QMainWindow):
             return
         self.lbl_step.setText(f"step {status.step:,}")
         self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s")
-        self.lbl_time.setText(_clock(status.elapsed_s))
+        self.lbl_time.setText(format_clock(status.elapsed_s))
 
     def _on_event(self, event):
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
