@@ -1,7 +1,10 @@
 """GUI overhead and responsiveness of a live run.
 
-Alternates, in one process, the same trainer run headless (session file only) and in the real
-window (session file + live curves + sample grid), and reports steps/s of each and their ratio.
+Alternates the same trainer run headless (session file only) and in the real window (session file +
+live curves + sample grid), each in a fresh process with the same settings, and reports steps/s of
+each and their ratio. Fresh processes matter: once one thread of a process has run torch, a second
+thread's torch ops run ~8 % slower (two OpenMP thread teams), which would bias an in-process
+comparison against whichever variant runs second.
 While the window trains, a 10 ms QTimer probes the event loop; its lateness is the lag a person
 feels. Run by hand:
 
@@ -80,7 +83,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     probe.stop()
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
-    return last.step / last.elapsed_s, np.array(lags or [np.nan]), gui_cpu / seconds
+    return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds
 
 
 def main():
@@ -89,31 +92,55 @@ def main():
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--one", choices=("headless", "window"), help=argparse.SUPPRESS)
     p.add_argument("--probe", choices=("on", "off"), default="on",
                    help="the 10 ms lag probe wakes the GUI thread 100 times a second, which itself costs "
                         "training some speed: measure the speed ratio with it off, the lag with it on")
     args = p.parse_args()
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    threads = args.threads or torch.get_num_threads()
-    torch.set_num_threads(threads)
-    heads, guis, all_lags = [], [], []
+    if args.one:
+        return one(args)
+    import json
+    import subprocess
+    heads, guis, all_lags, loads = [], [], [], []
     for r in range(args.rounds):
-        heads.append(headless(args.model, args.seconds, threads))
-        rate, lags, gui_load = windowed(app, args.model, args.seconds, threads, args.probe == "on")
-        guis.append(rate)
-        all_lags.append(lags)
-        print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {rate:.2f} steps/s, "
-              f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms max {lags.max():.1f} ms, "
-              f"GUI thread CPU {gui_load:.0%}",
-              flush=True)
-    lags = np.concatenate(all_lags)
-    print(f"\n{args.model}, torch threads {threads}, {args.rounds}×{args.seconds:.0f} s each:")
+        for variant in ("headless", "window"):
+            cmd = [sys.executable, __file__, "--one", variant, "--model", args.model, "--seconds",
+                   str(args.seconds), "--threads", str(args.threads), "--probe", args.probe]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+            result = json.loads(out.strip().splitlines()[-1])
+            if variant == "headless":
+                heads.append(result["rate"])
+            else:
+                guis.append(result["rate"])
+                all_lags.append(np.array(result["lags"]))
+                loads.append(result["gui_load"])
+        lags = all_lags[-1]
+        lag_text = (f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms "
+                    f"max {lags.max():.1f} ms, " if len(lags) else "")
+        print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {guis[-1]:.2f} steps/s, "
+              f"{lag_text}GUI thread CPU {loads[-1]:.0%}", flush=True)
+    print(f"\n{args.model}, torch threads {args.threads or 'default'}, {args.rounds}×{args.seconds:.0f} s each, "
+          f"fresh process per run:")
     print(f"  headless {np.mean(heads):.2f} steps/s, window {np.mean(guis):.2f} steps/s, "
           f"ratio {np.mean(guis) / np.mean(heads):.3f}")
-    print(f"  event-loop lag over {len(lags)} probes: p50 {np.percentile(lags, 50):.1f} ms, "
-          f"p99 {np.percentile(lags, 99):.1f} ms, max {lags.max():.1f} ms")
+    lags = np.concatenate(all_lags)
+    if len(lags):
+        print(f"  event-loop lag over {len(lags)} probes: p50 {np.percentile(lags, 50):.1f} ms, "
+              f"p99 {np.percentile(lags, 99):.1f} ms, max {lags.max():.1f} ms")
 
+
+def one(args) -> None:
+    """One measurement in this (fresh) process; prints a JSON line."""
+    import json
+    threads = args.threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    if args.one == "headless":
+        print(json.dumps({"rate": headless(args.model, args.seconds, threads)}))
+        return
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on")
+    print(json.dumps({"rate": rate, "lags": [x for x in lags.tolist() if x == x], "gui_load": load}))
 
 if __name__ == "__main__":
     main()

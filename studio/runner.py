@@ -28,6 +28,9 @@ def snapshot_due(step: int, every: int) -> bool:
     return mantissa in (1, 2, 5)
 
 
+PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time
+
+
 class Runner:
     def __init__(self, trainer, control: Control, sink: Sink, info: RunInfo, *, max_steps: int | None = None,
                  snapshot_every: int = 100, checkpoint_seconds: float = 60.0,
@@ -42,6 +45,7 @@ class Runner:
         self.elapsed = 0.0
         self._rate = 0.0
         self._preview_step = None
+        self._preview_cost = 0.0
 
     # --- reporting ---
     def _flush_metrics(self) -> bool:
@@ -107,8 +111,17 @@ class Runner:
 
     def _preview(self) -> None:
         if self.preview_seconds is not None and self._preview_step != self.trainer.step:
+            start = self.clock()
             self.sink.preview(self.trainer.step, self.trainer.images())
+            self._preview_cost = self.clock() - start
             self._preview_step = self.trainer.step
+
+    def _preview_due(self, since_last: float) -> bool:
+        """Previews every preview_seconds, but stretched so drawing them takes at most
+        PREVIEW_SHARE of the training time (a large generator on a CPU refreshes less often)."""
+        if self.preview_seconds is None:
+            return False
+        return since_last >= max(self.preview_seconds, self._preview_cost / PREVIEW_SHARE)
 
     # --- the loop ---
     def run(self) -> str:
@@ -161,7 +174,7 @@ class Runner:
                     window_step, window_t = t.step, now
                     last_emit = now
                     self._status("paused" if stepping else "running")
-                if stepping or now - last_preview >= (self.preview_seconds or 0):
+                if stepping or self._preview_due(now - last_preview):
                     self._preview()
                     last_preview = now
                 if now - last_ckpt >= self.checkpoint_seconds:

@@ -18,7 +18,7 @@ from studio.sinks import Sink
 
 
 GUI_EMIT_SECONDS = 0.25     # metric batches and status
-GUI_PREVIEW_SECONDS = 0.4   # new sample grids
+GUI_PREVIEW_SECONDS = 0.25  # new sample grids (stretched by the runner when they are costly)
 
 
 class RunSignals(QObject):
