@@ -95,6 +95,18 @@ def test_plots_take_batches(qtbot):
     assert plots.point_count() == 20
 
 
+def test_sparse_series_are_drawn_as_they_are(qtbot):
+    plots = MetricPlots()
+    qtbot.addWidget(plots)
+    plots.setup([Series("train", "T", "loss"), Series("eval", "E", "loss", smooth=False)])
+    plots.add_batch(MetricBatch({"train": (np.arange(1, 11), np.arange(10.0)),
+                                 "eval": (np.array([1, 5, 10]), np.array([9.0, 4.0, 1.0]))}))
+    plots.redraw()
+    assert plots.curves["eval"][1].getData()[1].tolist() == [9.0, 4.0, 1.0]
+    assert not plots.curves["eval"][0].isVisible()
+    assert plots.curves["train"][1].getData()[1][1] != 1.0   # the train curve is smoothed
+
+
 def test_tile_lays_out_rows():
     stack = np.arange(10, dtype=np.uint8)[:, None, None].repeat(28, 1).repeat(28, 2)
     grid = tile(stack, cols=4, gap=2)

@@ -39,7 +39,7 @@ def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
     w = window
     qtbot.keyClick(w, Qt.Key_Space)                       # Start
     qtbot.waitUntil(lambda: _step(w) >= 5, timeout=60000)
-    assert w.grid.step is not None                         # the sample grid has been drawn
+    assert w.grids["samples"].step is not None                         # the sample grid has been drawn
     qtbot.keyClick(w, Qt.Key_Space)                       # Pause
     assert w.state == "paused"
     qtbot.waitUntil(lambda: w.run.control.paused, timeout=2000)

@@ -3,8 +3,8 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from studio.errors import ConfigError
 from studio.progress import format_clock
@@ -32,7 +32,11 @@ class MainWindow(QMainWindow):
 
         self.setup = SetupPanel()
         self.plots = MetricPlots()
-        self.grid = ImageGrid()
+        self.panels = QWidget()           # one ImageGrid per image panel of the model, two per row
+        self.panel_layout = QGridLayout(self.panels)
+        self.panel_layout.setContentsMargins(0, 0, 0, 0)
+        self.grids: dict[str, ImageGrid] = {}
+        self._preview = None
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
@@ -43,7 +47,7 @@ class MainWindow(QMainWindow):
 
         views = QSplitter(Qt.Horizontal)
         views.addWidget(self.plots)
-        views.addWidget(self.grid)
+        views.addWidget(self.panels)
         views.setSizes([700, 420])
         middle = QWidget()
         mid = QVBoxLayout(middle)
@@ -192,25 +196,37 @@ class MainWindow(QMainWindow):
         self.info = info
         self.session_path = info.session_path
         self.plots.setup(info.series)
-        self.grid.setup(info.panels[0])
-        self.grid.source = self._take_preview
+        for grid in self.grids.values():
+            grid.setParent(None)
+        self.grids.clear()
+        self._preview = None
+        for i, panel in enumerate(info.panels):
+            grid = ImageGrid()
+            grid.setup(panel)
+            grid.source = lambda key=panel.key: self._latest_image(key)
+            self.panel_layout.addWidget(grid, i // 2, i % 2)
+            self.grids[panel.key] = grid
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")
         self.lbl_state.setText(self.state)
 
-    def _take_preview(self):
-        preview = self.run.sink.take_preview() if self.run else None
-        if preview is None or self.info is None:
+    def _latest_image(self, key: str):
+        if self._preview is None:
             return None
-        step, images = preview
-        return step, images[self.info.panels[0].key]
+        step, images = self._preview
+        return (step, images[key]) if key in images and self.grids[key].step != step else None
 
     def _on_preview(self):
-        # A paused or single-stepped run is shown at once; a running one within the grid's budget.
-        if self.state == "running":
-            self.grid.refresher.request()
-        else:
-            self.grid.refresher.now()
+        preview = self.run.sink.take_preview() if self.run else None
+        if preview is None:
+            return
+        self._preview = preview
+        # A paused or single-stepped run is shown at once; a running one within each grid's budget.
+        for grid in self.grids.values():
+            if self.state == "running":
+                grid.refresher.request()
+            else:
+                grid.refresher.now()
 
     def _on_status(self, status):
         self._status = status

@@ -133,6 +133,7 @@ class MetricPlots(QWidget):
         self.curves: dict[str, tuple] = {}
         self.plots: dict[str, pg.PlotItem] = {}
         self.plot_of: dict[str, str] = {}
+        self.unsmoothed: set[str] = set()  # keys drawn as points joined by lines, no moving average
         self._dirty = set()
         self.refresher = BudgetedRefresh(self.redraw, REDRAW_MIN_S, REDRAW_SHARE, self)
         self.view.refresher = self.refresher
@@ -140,7 +141,7 @@ class MetricPlots(QWidget):
     def setup(self, series) -> None:
         """Forget the old run and lay out empty plots for these series."""
         self.view.clear()
-        for d in (self.buffers, self.curves, self.plots, self.plot_of):
+        for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed):
             d.clear()
         self._dirty.clear()
         for i, s in enumerate(series):
@@ -164,6 +165,8 @@ class MetricPlots(QWidget):
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot
+            if not s.smooth:
+                self.unsmoothed.add(s.key)
 
     def add_batch(self, batch) -> None:
         for key, (steps, values) in batch.points.items():
@@ -191,7 +194,12 @@ class MetricPlots(QWidget):
             else:
                 lo, hi = plot.viewRange()[0]
             buckets = max(100, int(plot.width()))
-            raw.setData(*decimate(steps, buf.values[: buf.n], lo, hi, buckets), connect="finite")
+            raw_xy = decimate(steps, buf.values[: buf.n], lo, hi, buckets)
+            if key in self.unsmoothed:  # the strong line shows the raw points themselves
+                raw.setVisible(False)
+                smooth.setData(*raw_xy, connect="finite")
+                continue
+            raw.setData(*raw_xy, connect="finite")
             smooth.setData(*decimate(steps, buf.smooth[: buf.n], lo, hi, buckets), connect="finite")
             raw.setVisible(self.beta > 0)
         # Settle the auto-range now rather than in the paint, which would otherwise paint twice.

@@ -100,10 +100,10 @@ class SessionReader:
             steps, values = self.series(key)
             if len(steps):
                 tail = values[-min(100, len(values)):]
-                lines.append(f"    {self.series_label(key):<10} {len(steps):>8} points, steps {steps[0]}–{steps[-1]}, "
+                lines.append(f"    {self.series_label(key):<26} {len(steps):>8} points, steps {steps[0]}–{steps[-1]}, "
                              f"last {values[-1]:.4g}, mean of last {len(tail)} {np.nanmean(tail):.4g}")
             else:
-                lines.append(f"    {self.series_label(key):<10}        0 points")
+                lines.append(f"    {self.series_label(key):<26}        0 points")
         for key in self.panel_keys():
             steps = self.snapshot_steps(key)
             shape = self.f[L.IMAGES][key]["data"].shape[1:]

@@ -16,10 +16,13 @@ from studio.data.digits import DigitSet
 
 @dataclass(frozen=True)
 class Series:
-    """One metric curve: its key in the session file, the label people read, and the plot it goes on."""
+    """One metric curve: its key in the session file, the label people read, and the plot it goes on.
+    `smooth`: draw a moving average over it (not for sparse series such as periodic evaluations,
+    where an average over few, far-apart points would misrepresent them)."""
     key: str
     label: str
     plot: str
+    smooth: bool = True
 
 
 @dataclass(frozen=True)

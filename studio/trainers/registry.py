@@ -1,7 +1,8 @@
 """Every model the app offers, by the short name used on the command line and in session files."""
 from studio.trainers.gan import GANTrainer
+from studio.trainers.vae import VAETrainer
 
-TRAINERS = {cls.kind: cls for cls in (GANTrainer,)}
+TRAINERS = {cls.kind: cls for cls in (GANTrainer, VAETrainer)}
 
 
 def trainer_class(kind: str):

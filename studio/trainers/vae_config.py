@@ -1,0 +1,28 @@
+"""VAE hyperparameters and presets (from the seed on diagnosing and enhancing VAEs)."""
+from dataclasses import dataclass, replace
+
+from studio.config import param
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    latent_dim: int = param(16, "Size of the latent code z. 2 shows the latent plane and its manifold.",
+                            low=2, high=128, label="latent size")
+    beta: float = param(1.0, "Weight of the KL term (β-VAE); 1 is the ordinary ELBO.", low=0.0, high=20.0,
+                        live=True, label="β")
+    width: int = param(32, "Channels of the first convolution (the second has 2×).", low=4, high=128)
+    lr: float = param(1e-3, "Adam learning rate.", low=1e-6, high=0.1, live=True, label="learning rate")
+    batch_size: int = param(128, "Images per update.", low=1, high=4096, live=True)
+    kl_warmup_steps: int = param(0, "Raise β linearly from 0 over this many steps (0: no warm-up).",
+                                 low=0, high=10**6, live=True, label="KL warm-up steps")
+    eval_every: int = param(200, "Evaluate the negative ELBO on the held-out digits every this many steps.",
+                            low=1, high=10**6, live=True, label="evaluate every")
+    holdout: int = param(500, "Digits kept out of training for evaluation.", low=10, high=20000)
+
+
+PRESETS = {
+    "Conv VAE (latent 16)": VAEConfig(),
+    "2-D latent (manifold view)": VAEConfig(latent_dim=2),
+    "β-VAE (β = 4)": replace(VAEConfig(), beta=4.0, latent_dim=10),
+}
+DEFAULT_PRESET = "Conv VAE (latent 16)"
