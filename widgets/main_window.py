@@ -49,6 +49,7 @@ class MainWindow(QMainWindow):
         views.addWidget(self.plots)
         views.addWidget(self.panels)
         views.setSizes([700, 420])
+        self.views = views
         middle = QWidget()
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(0, 0, 0, 0)
@@ -206,6 +207,10 @@ class MainWindow(QMainWindow):
             grid.source = lambda key=panel.key: self._latest_image(key)
             self.panel_layout.addWidget(grid, i // 2, i % 2)
             self.grids[panel.key] = grid
+        # Two columns of image panels need about as much room as the curves.
+        total = sum(self.views.sizes())
+        share = 0.37 if len(info.panels) == 1 else 0.55
+        self.views.setSizes([int(total * (1 - share)), int(total * share)])
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")
         self.lbl_state.setText(self.state)
