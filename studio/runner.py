@@ -139,7 +139,6 @@ class Runner:
                 sink.snapshot(t.step, t.images())
             self._preview()
             while True:
-                self._apply_config()
                 if self.max_steps is not None and t.step >= self.max_steps:
                     reason = "finished"
                     break

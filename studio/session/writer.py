@@ -98,11 +98,8 @@ class SessionWriter(Sink):
             _rebuild(path)
             f = h5py.File(path, "r+", libver="latest")
         try:
-            events = f[L.EVENTS]
-            events.resize((int(np.searchsorted(events.fields("step")[:], keep_through_step, side="right")),))
-            for ds in f[L.METRICS].values():
-                steps = ds.fields("step")[:]
-                ds.resize((int(np.searchsorted(steps, keep_through_step, side="right")),))
+            for ds in [f[L.EVENTS], *f[L.METRICS].values()]:  # rows sorted by their step field
+                ds.resize((int(np.searchsorted(ds.fields("step")[:], keep_through_step, side="right")),))
             for g in f[L.IMAGES].values():
                 # The runner takes the snapshot of its first step again when it is due: keep it once.
                 keep = int(np.searchsorted(g["step"][:], keep_through_step, side="left"))
