@@ -1,7 +1,10 @@
-"""Train the default GAN in the real window (offscreen) and save what a person sees to docs/window.png.
+"""Train a model in the real window (offscreen) and save what a person sees, by default the GAN to
+docs/window.png.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
+        [--preset "2-D latent (manifold view)"] [--out docs/window-vae.png]
 """
+import argparse
 import os
 import sys
 import tempfile
@@ -14,20 +17,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studio-shot-"))
 
 
-def main(seconds: float) -> None:
+def main(seconds: float, model: str, preset: str | None, out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from widgets.main_window import MainWindow
 
     app = QApplication([])
     window = MainWindow()
+    window.resize(1400, 900)
     window.show()
+    window.setup.select_model(model)
+    if preset:
+        window.setup.preset.setCurrentText(preset)
+        window.setup._preset_picked()
     window.start()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         app.processEvents()
         time.sleep(0.02)
-    out = ROOT / "docs" / "window.png"
     out.parent.mkdir(exist_ok=True)
     window.grab().save(str(out))
     window.close()
@@ -35,4 +42,10 @@ def main(seconds: float) -> None:
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 120.0)
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("seconds", type=float, nargs="?", default=120.0)
+    p.add_argument("--model", default="gan")
+    p.add_argument("--preset")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
+    a = p.parse_args()
+    main(a.seconds, a.model, a.preset, a.out)

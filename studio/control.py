@@ -13,6 +13,7 @@ class Control:
         self._stop = False
         self._step_credit = 0
         self._pending_config = None
+        self._pending_views = {}
 
     # --- called by the GUI, the CLI's signal handler, or tests ---
     def pause(self) -> None:
@@ -45,6 +46,12 @@ class Control:
             self._pending_config = config
             self._cond.notify_all()
 
+    def set_view(self, key: str, value) -> None:
+        """A viewer's choice for a panel (Trainer.set_view); shown at once, even while paused."""
+        with self._cond:
+            self._pending_views[key] = value
+            self._cond.notify_all()
+
     @property
     def steps_pending(self) -> int:
         return self._step_credit
@@ -63,6 +70,11 @@ class Control:
             config, self._pending_config = self._pending_config, None
             return config
 
+    def take_views(self) -> dict:
+        with self._cond:
+            views, self._pending_views = self._pending_views, {}
+            return views
+
     def next_turn(self, idle=None, idle_every: float = 0.1) -> bool:
         """Block while paused; True when a step may run, False when the run must stop.
 
@@ -78,7 +90,8 @@ class Control:
                 if self._step_credit > 0:
                     self._step_credit -= 1
                     return True
-                if self._pending_config is None or idle is None:  # without idle, nobody takes the config
+                if (self._pending_config is None and not self._pending_views) or idle is None:
+                    # nothing for idle to apply (and without idle, nobody would take it): sleep
                     self._cond.wait(idle_every)
             if idle is not None:
                 idle()

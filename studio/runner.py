@@ -101,9 +101,21 @@ class Runner:
             text = ", ".join(f"{k} = {v}" for k, v in changed.items())
             self.sink.event(Event(self.trainer.step, "config", f"changed {text}"))
 
+    def _apply_views(self) -> None:
+        views = self.control.take_views()
+        for key, value in views.items():
+            try:
+                self.trainer.set_view(key, value)
+            except ValueError as exc:
+                self.sink.event(Event(self.trainer.step, "warning", f"view not changed: {exc}"))
+        if views and self.preview_seconds is not None:
+            self._preview_step = None  # show the new choice now, not at the next scheduled preview
+            self._preview()
+
     def _idle(self) -> None:
         """While paused: apply setting changes, and make sure the views show the step paused at."""
         self._apply_config()
+        self._apply_views()
         if not self._flush_metrics():
             self._halt_on_nonfinite()
         self._preview()
@@ -147,6 +159,7 @@ class Runner:
                     reason = "stopped"
                     break
                 self._apply_config()  # a change sent with Resume/Step applies to that very step
+                self._apply_views()
                 start = self.clock()
                 if start - before > 0.05:  # a pause: restart the rate window after it
                     window_step, window_t = t.step, start

@@ -39,7 +39,8 @@ def _build(kind: str, config, settings: RunSettings):
 def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True) -> PreparedRun:
     """Validate everything, then create the trainer and (unless save=False) its session file."""
     trainer, device = _build(kind, config, settings)
-    info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0)
+    info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0,
+                   views=trainer.views())
     writer = None
     if save:
         path = Path(out) if out else new_session_path(kind)
@@ -70,7 +71,7 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     trainer, settings, device_obj = load_trainer(path, device)
     writer = SessionWriter.reopen(path, trainer.step)
     info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
-                   trainer.series, trainer.panels, trainer.step, str(path))
+                   trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views())
     return PreparedRun(trainer, writer, info, settings)
 
 

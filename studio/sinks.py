@@ -20,6 +20,7 @@ class RunInfo:
     panels: list
     start_step: int
     session_path: str | None = None
+    views: dict = field(default_factory=dict)   # the viewer's choices the trainer starts with (Trainer.views)
 
 
 @dataclass

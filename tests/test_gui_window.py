@@ -6,7 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
 from studio.data.digits import load_embedded  # noqa: E402
 from studio.session.checkpoint import unpack  # noqa: E402
@@ -161,3 +161,48 @@ def test_close_during_a_slow_step_waits_for_it_and_saves(qtbot, window, monkeypa
     assert not window.run.is_running()
     with SessionReader(window.session_path) as r:
         assert r.latest_checkpoint()[0] == r.last_step() >= 4
+
+
+def test_vae_scatter_and_interpolation_follow_the_viewers_choice(qtbot, window):
+    from studio.trainers.vae_config import VAEConfig
+    from widgets.latent_scatter import LatentScatter
+    w = window
+    w.setup.select_model("vae")
+    w.setup.form.set_values(VAEConfig(latent_dim=2, width=4, batch_size=16, holdout=50, eval_every=5))
+    qtbot.keyClick(w, Qt.Key_Space)
+    qtbot.waitUntil(lambda: w.grids.get("latent") is not None and w.grids["latent"].step is not None
+                    and w.grids["interp"].step is not None, timeout=60000)
+    scatter, interp = w.grids["latent"], w.grids["interp"]
+    assert isinstance(scatter, LatentScatter)
+    assert sum(len(item.data) for item in scatter.items) == 50       # every held-out digit, once
+    assert set(w.grids) == {"samples", "recon", "manifold", "latent", "interp"}
+    qtbot.keyClick(w, Qt.Key_Space)                                    # pause
+    qtbot.waitUntil(lambda: w.run.control.paused, timeout=2000)
+    assert interp.picker.isEnabled()
+    qtbot.wait(600)  # the paused step's scatter is drawn and auto-ranged: clicks map to where it shows
+    a, b = w.info.views["interp"]
+    assert interp.picker.pair() == (a, b) and scatter.pair == (a, b)
+
+    # A click on a point, mapped the way a mouse click is: it becomes the 'to' end.
+    sx, sy = scatter.plot.getViewBox().viewPixelSize()
+    screen = scatter.points[:, :2] / np.array([sx, sy])
+    gaps = np.hypot(*(screen[:, None] - screen[None]).transpose(2, 0, 1)) + np.eye(len(screen)) * 1e9
+    target = int(gaps.min(1).argmax())    # the point farthest from its neighbours: unambiguous to click
+    assert target not in (a, b)
+    x, y = (float(v) for v in scatter.points[target, :2])
+    assert scatter.nearest(x, y) == target
+    box = scatter.plot.getViewBox()
+    where = scatter.view.mapFromScene(box.mapViewToScene(QPointF(x, y)))
+    with qtbot.waitSignal(scatter.pointPicked, timeout=2000) as picked:
+        qtbot.mouseClick(scatter.view.viewport(), Qt.RightButton, Qt.NoModifier, where)
+    assert picked.args == [target, 1]
+    assert interp.picker.pair() == (a, target) and scatter.pair == (a, target)
+    held = (w.run.worker.prepared.trainer.x_held.squeeze(1) * 255).round().to(torch.uint8).numpy()
+    qtbot.waitUntil(lambda: np.array_equal(interp.image.image[-28:, -28:], held[target]), timeout=10000)
+
+    interp.picker.spin_a.setValue(3)                                   # the spin box works the same way
+    qtbot.waitUntil(lambda: w.run.worker.prepared.trainer.pair == (3, target), timeout=10000)
+    qtbot.waitUntil(lambda: np.array_equal(interp.image.image[:28, :28], held[3]), timeout=10000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+    assert not interp.picker.isEnabled()

@@ -3,7 +3,8 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout
+from widgets.pair_picker import PairPicker
+from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout, fix_two_lines
 
 GRID_MIN_S, GRID_SHARE = 0.25, 0.01  # a few new grids a second, at most 1% of the GUI thread
 
@@ -27,12 +28,14 @@ class ImageGrid(QWidget):
         self.title = QLabel("")
         # A title whose width follows the step count would re-lay out (and repaint) the whole window.
         self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        fix_two_lines(self.title)
         layout.addWidget(self.title)
         self.view = TimedGraphicsLayout()
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
         layout.addWidget(self.view)
+        self.picker: PairPicker | None = None  # for a panel showing a path between two chosen items
         self.cols = 8
         self.label = ""
         self.step = None
@@ -49,6 +52,13 @@ class ImageGrid(QWidget):
         self.cols, self.label, self.step = panel.cols, panel.label, None
         self.image.clear()
         self.title.setText(panel.label)
+        self.title.setToolTip(panel.label)
+        if self.picker is not None:
+            self.picker.setParent(None)
+            self.picker = None
+        if panel.pick:
+            self.picker = PairPicker(panel.pick)
+            self.layout().addWidget(self.picker)
 
     def show_stack(self, step: int, stack: np.ndarray) -> None:
         first = self.step is None

@@ -10,6 +10,7 @@ from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
 from widgets.image_grid import ImageGrid
+from widgets.latent_scatter import LatentScatter
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
 from widgets.setup_panel import SetupPanel
@@ -32,11 +33,12 @@ class MainWindow(QMainWindow):
 
         self.setup = SetupPanel()
         self.plots = MetricPlots()
-        self.panels = QWidget()           # one ImageGrid per image panel of the model, two per row
+        self.panels = QWidget()           # one view per panel of the model (ImageGrid, LatentScatter), two per row
         self.panel_layout = QGridLayout(self.panels)
         self.panel_layout.setContentsMargins(0, 0, 0, 0)
-        self.grids: dict[str, ImageGrid] = {}
+        self.grids: dict[str, ImageGrid | LatentScatter] = {}
         self._preview = None
+        self._pulled: set[str] = set()  # panels that have taken the current preview
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
@@ -114,6 +116,9 @@ class MainWindow(QMainWindow):
         self.act_stop.setEnabled(state in ("running", "paused"))
         self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
         self.lbl_state.setText(state)
+        for grid in self.grids.values():  # choices go to a live trainer; with none, there is nobody to ask
+            if getattr(grid, "picker", None) is not None:
+                grid.picker.setEnabled(state in ("running", "paused"))
 
     def show_message(self, text: str, error: bool = False):
         color = "#fde2e1" if error else "#e6f2e6"
@@ -202,11 +207,13 @@ class MainWindow(QMainWindow):
         self.grids.clear()
         self._preview = None
         for i, panel in enumerate(info.panels):
-            grid = ImageGrid()
+            grid = LatentScatter() if panel.kind == "points" else ImageGrid()
             grid.setup(panel)
             grid.source = lambda key=panel.key: self._latest_image(key)
             self.panel_layout.addWidget(grid, i // 2, i % 2)
             self.grids[panel.key] = grid
+        self._connect_choices(info)
+        self._set_state(self.state)
         # Two columns of image panels need about as much room as the curves.
         total = sum(self.views.sizes())
         share = 0.37 if len(info.panels) == 1 else 0.55
@@ -215,17 +222,42 @@ class MainWindow(QMainWindow):
         self.lbl_file.setText(info.session_path or "")
         self.lbl_state.setText(self.state)
 
+    def _connect_choices(self, info) -> None:
+        """Pair pickers send the viewer's choice to the trainer; scatters choose by click and ring the pair."""
+        for panel in info.panels:
+            picker = getattr(self.grids[panel.key], "picker", None)
+            if picker is None:
+                continue
+            rings = [self.grids[p.key] for p in info.panels if p.kind == "points" and p.pick_for == panel.key]
+            if panel.key in info.views:
+                picker.set_pair(*info.views[panel.key])
+                for scatter in rings:
+                    scatter.mark(*info.views[panel.key])
+            picker.chosen.connect(lambda a, b, key=panel.key, rings=rings: self._choose(key, (a, b), rings))
+            for scatter in rings:
+                scatter.pointPicked.connect(picker.pick)
+
+    def _choose(self, key: str, value, rings) -> None:
+        for scatter in rings:
+            scatter.mark(*value)
+        if self.run is not None and self.state in ("running", "paused"):
+            self.run.control.set_view(key, value)
+
     def _latest_image(self, key: str):
-        if self._preview is None:
+        """The newest picture for one panel, once: a view pulls each preview at most one time (a preview
+        of the same step can differ, e.g. after the viewer chose other digits to interpolate)."""
+        if self._preview is None or key in self._pulled:
             return None
         step, images = self._preview
-        return (step, images[key]) if key in images and self.grids[key].step != step else None
+        self._pulled.add(key)
+        return (step, images[key]) if key in images else None
 
     def _on_preview(self):
         preview = self.run.sink.take_preview() if self.run else None
         if preview is None:
             return
         self._preview = preview
+        self._pulled = set()
         # A paused or single-stepped run is shown at once; a running one within each grid's budget.
         for grid in self.grids.values():
             if self.state == "running":

@@ -161,7 +161,10 @@ class MetricPlots(QWidget):
             plot = self.plots[s.plot]
             color = COLORS[i % len(COLORS)]
             raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(165), width=1))
-            smooth = plot.plot(pen=pg.mkPen(color, width=1), name=s.label)  # wide pens paint slowly
+            # Wide pens paint slowly. Sparse series mark their points: an evaluation every few hundred
+            # steps is a measurement there, not a straight line between.
+            marks = {} if s.smooth else {"symbol": "o", "symbolSize": 4, "symbolBrush": color, "symbolPen": None}
+            smooth = plot.plot(pen=pg.mkPen(color, width=1), name=s.label, **marks)
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot

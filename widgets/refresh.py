@@ -10,6 +10,7 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer
+from PySide6.QtWidgets import QLabel
 
 
 class BudgetedRefresh(QObject):
@@ -65,3 +66,10 @@ class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
         super().paintEvent(event)
         if self.refresher is not None:
             self.refresher.add_paint_cost(time.monotonic() - start)
+
+
+def fix_two_lines(label: QLabel) -> None:
+    """Wrap a label's text over two lines of fixed height: a title whose text changes (its step count)
+    never re-lays out, and so never repaints, the window around it."""
+    label.setWordWrap(True)
+    label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 4)

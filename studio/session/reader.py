@@ -71,6 +71,13 @@ class SessionReader:
     def snapshot(self, panel: str, index: int) -> np.ndarray:
         return self.f[L.IMAGES][panel]["data"][index]
 
+    def panel_attrs(self, panel: str) -> dict:
+        """kind ('images' or 'points'), label, and cols or axis labels and class names."""
+        attrs = {k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                 for k, v in self.f[L.IMAGES][panel].attrs.items()}
+        attrs.setdefault("kind", "images")
+        return attrs
+
     # --- events ---
     def events(self) -> list[tuple[int, str, str]]:
         return [(int(r["step"]), r["kind"].decode(), r["message"].decode("utf-8", "replace"))
@@ -108,7 +115,8 @@ class SessionReader:
             steps = self.snapshot_steps(key)
             shape = self.f[L.IMAGES][key]["data"].shape[1:]
             span = f", steps {steps[0]}–{steps[-1]}" if len(steps) else ""
-            lines.append(f"  images {key}: {len(steps)} snapshots of {shape}{span}")
+            what = "points" if self.panel_attrs(key)["kind"] == "points" else "images"
+            lines.append(f"  {what} {key}: {len(steps)} snapshots of {shape}{span}")
         ckpts = self.checkpoint_steps()
         good = self.latest_checkpoint()
         lines.append(f"  checkpoints: {len(ckpts)} written; latest usable at step "

@@ -33,6 +33,14 @@ def _readable_attrs(group: h5py.Group, config) -> None:
         group.attrs[key] = value
 
 
+def _panel_attrs(panel) -> dict:
+    """What a reader needs to draw a panel without the trainer: image grids and point scatters."""
+    if panel.kind == "points":
+        return {"kind": "points", "label": panel.label, "x_label": panel.x_label, "y_label": panel.y_label,
+                "classes": list(panel.classes), "pick_for": panel.pick_for}
+    return {"kind": "images", "label": panel.label, "cols": panel.cols, "pick": panel.pick}
+
+
 class SessionWriter(Sink):
     def __init__(self, path: Path, file: h5py.File, good_slot: int | None = None):
         self.path, self.f = Path(path), file
@@ -67,8 +75,8 @@ class SessionWriter(Sink):
             images = f.create_group(L.IMAGES)
             for p in info.panels:
                 g = images.create_group(p.key)
-                g.attrs.update({"label": p.label, "cols": p.cols})
-                g.create_dataset("data", (0, *p.shape), maxshape=(None, *p.shape), dtype=np.uint8,
+                g.attrs.update(_panel_attrs(p))
+                g.create_dataset("data", (0, *p.shape), maxshape=(None, *p.shape), dtype=p.dtype,
                                  chunks=(1, *p.shape), compression="gzip", compression_opts=4, shuffle=True)
                 g.create_dataset("step", (0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))
             f.create_dataset(L.EVENTS, (0,), maxshape=(None,), dtype=L.EVENT_DTYPE, chunks=(64,))
@@ -125,7 +133,7 @@ class SessionWriter(Sink):
                 _append(self.f[L.METRICS][key], rows)
 
     def snapshot(self, step, images):
-        with self._guard("a sample snapshot"):
+        with self._guard("a panel snapshot"):
             for key, stack in images.items():
                 g = self.f[L.IMAGES][key]
                 _append(g["data"], stack[None])

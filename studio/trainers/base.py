@@ -27,11 +27,35 @@ class Series:
 
 @dataclass(frozen=True)
 class ImagePanel:
-    """An image stack shown as a grid: `shape` is (n, H, W) uint8, drawn `cols` images per row."""
+    """An image stack shown as a grid: `shape` is (n, H, W) uint8, drawn `cols` images per row.
+    `pick`: the panel shows a path between two of `pick` items (held-out digits) the viewer chooses
+    (see Trainer.set_view); 0 for a panel with nothing to choose."""
     key: str
     label: str
     shape: tuple
     cols: int
+    pick: int = 0
+    kind = "images"
+    dtype = np.uint8
+
+
+@dataclass(frozen=True)
+class PointsPanel:
+    """A scatter of n labelled points, float32 (n, 3): x, y and the class index (a digit's label).
+    Point i is item i of the `pick_for` panel's choices, so clicking a point can choose it there."""
+    key: str
+    label: str
+    n: int
+    x_label: str
+    y_label: str
+    classes: tuple = tuple(str(d) for d in range(10))
+    pick_for: str = ""
+    kind = "points"
+    dtype = np.float32
+
+    @property
+    def shape(self) -> tuple:
+        return (self.n, 3)
 
 
 class Trainer(ABC):
@@ -60,7 +84,17 @@ class Trainer(ABC):
 
     @abstractmethod
     def images(self) -> dict[str, np.ndarray]:
-        """Current picture for every panel, uint8 (n, H, W), computed without touching training state."""
+        """Current content of every panel (its `shape` and `dtype`), computed without touching training
+        state."""
+
+    def set_view(self, key: str, value) -> None:
+        """A viewer's choice for a panel, such as the two digits to interpolate between; changes what
+        `images()` shows, never training. Raises ValueError for a choice the panel cannot show."""
+        raise ValueError(f"the panel {key!r} has no choices")
+
+    def views(self) -> dict:
+        """The viewer's current choices, {panel key: value} (what `set_view` last accepted)."""
+        return {}
 
     @abstractmethod
     def modules(self) -> dict[str, torch.nn.Module]: ...

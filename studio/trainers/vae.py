@@ -1,19 +1,16 @@
-"""The handwritten-digit VAE: ELBO training, held-out evaluation, reconstructions, prior samples and,
-with a 2-D latent space, the decoded manifold."""
+"""The handwritten-digit VAE: ELBO training, held-out evaluation, reconstructions, prior samples, the
+latent scatter and interpolation, the decoded manifold (2-D latent) and, as an option, the two-stage VAE."""
 import numpy as np
 import torch
 
 from studio.models.conv_vae import ConvVAE, elbo_terms
-from studio.trainers.base import ImagePanel, Series, Trainer
+from studio.models.latent_vae import LatentVAE, latent_elbo_terms
+from studio.trainers import vae_views as V
+from studio.trainers.base import ImagePanel, PointsPanel, Series, Trainer
 from studio.trainers.vae_config import DEFAULT_PRESET, PRESETS, VAEConfig
 
-N_RECON = 16      # held-out digits shown beside their reconstructions
-MANIFOLD = 15     # the manifold view is MANIFOLD × MANIFOLD decoded digits
-
-
-def _to_uint8(probs: torch.Tensor) -> np.ndarray:
-    """(n, 1, H, W) in [0, 1] -> uint8 (n, H, W) host copy."""
-    return (probs.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).squeeze(1).cpu().numpy()
+ELBO_PLOT, PARTS_PLOT, STAGE2_PLOT = ("negative ELBO, nats per image", "parts, nats per image",
+                                      "second stage: negative ELBO, nats per code")
 
 
 class VAETrainer(Trainer):
@@ -29,48 +26,100 @@ class VAETrainer(Trainer):
         train, held = data.split(config.holdout, seed)
         to_x = lambda s: torch.as_tensor(s.images, device=device).float().div(255).unsqueeze(1)  # noqa: E731
         self.x, self.x_held = to_x(train), to_x(held)
+        self.n_shown = min(len(held), V.MAX_SCATTER)  # held-out digits in the scatter and the pair choice
+        self.held_labels = torch.as_tensor(held.labels[:self.n_shown], device=device)
+        self.classes = tuple(held.classes)
+        self.pair = V.default_pair(held.labels[:self.n_shown])
         self.model = ConvVAE(config.latent_dim, config.width).to(device)
         self.opt = torch.optim.Adam(self.model.parameters(), config.lr)
+        if config.two_stage:
+            self.stage2 = LatentVAE(config.latent_dim).to(device)
+            self.opt2 = torch.optim.Adam(self.stage2.parameters(), config.lr)
+        self._codes = None  # (mu, logvar) of every training digit under the frozen first stage
         fixed = torch.Generator(device="cpu").manual_seed(seed + 1)
         self.fixed_z = torch.randn(64, config.latent_dim, generator=fixed).to(device)
 
     @property
+    def in_stage2(self) -> bool:
+        return self.config.two_stage and self.step >= self.config.stage2_start
+
+    @property
     def series(self):
-        return [Series("total", "−ELBO (train)", "negative ELBO, nats per image"),
-                Series("heldout_total", "−ELBO (held-out)", "negative ELBO, nats per image", smooth=False),
-                Series("recon", "reconstruction (train)", "parts, nats per image"),
-                Series("kl", "KL (train)", "parts, nats per image"),
-                Series("heldout_recon", "reconstruction (held-out)", "parts, nats per image", smooth=False),
-                Series("heldout_kl", "KL (held-out)", "parts, nats per image", smooth=False)]
+        out = [Series("total", "−ELBO (train)", ELBO_PLOT),
+               Series("heldout_total", "−ELBO (held-out)", ELBO_PLOT, smooth=False),
+               Series("recon", "reconstruction (train)", PARTS_PLOT),
+               Series("kl", "KL (train)", PARTS_PLOT),
+               Series("heldout_recon", "reconstruction (held-out)", PARTS_PLOT, smooth=False),
+               Series("heldout_kl", "KL (held-out)", PARTS_PLOT, smooth=False)]
+        if self.config.two_stage:
+            out += [Series("stage2_total", "second stage −ELBO (train)", STAGE2_PLOT),
+                    Series("heldout_stage2_total", "second stage −ELBO (held-out)", STAGE2_PLOT, smooth=False)]
+        return out
 
     @property
     def panels(self):
-        panels = [ImagePanel("samples", "Decoded from a fixed batch of prior samples", (64, 28, 28), 8),
-                  ImagePanel("recon", "Held-out digits (odd rows) and their reconstructions (even rows)",
-                             (2 * N_RECON, 28, 28), 8)]
-        if self.config.latent_dim == 2:
-            panels.append(ImagePanel("manifold", "The decoded latent plane (Gaussian quantiles)",
-                                     (MANIFOLD * MANIFOLD, 28, 28), MANIFOLD))
-        return panels
+        c = self.config
+        first = "First stage: decoded" if c.two_stage else "Decoded"
+        out = [ImagePanel("samples", f"{first} from a fixed batch of prior samples", (64, 28, 28), 8)]
+        if c.two_stage:
+            out.append(ImagePanel("two_stage", "Two-stage: the same prior batch "
+                                  "through the second VAE, then the first", (64, 28, 28), 8))
+        out.append(ImagePanel("recon", "Held-out digits (odd rows) and their reconstructions (even rows)",
+                              (2 * V.N_RECON, 28, 28), 8))
+        if c.latent_dim == 2:
+            out.append(ImagePanel("manifold", "The decoded latent plane (Gaussian quantiles)",
+                                  (V.MANIFOLD * V.MANIFOLD, 28, 28), V.MANIFOLD))
+        axes = ("z₁", "z₂") if c.latent_dim == 2 else ("principal component 1", "principal component 2")
+        where = "the latent plane" if c.latent_dim == 2 else "the latent space's two main directions"
+        out.append(PointsPanel("latent", f"Held-out digits in {where}, by label", self.n_shown, *axes,
+                               classes=self.classes, pick_for="interp"))
+        out.append(ImagePanel("interp", "From one held-out digit to another through the latent "
+                              "space (read by rows)", (V.INTERP + 2, 28, 28), (V.INTERP + 2) // 2,
+                              pick=self.n_shown))
+        return out
 
     def modules(self):
-        return {"model": self.model}
+        return {"model": self.model, **({"stage2": self.stage2} if self.config.two_stage else {})}
 
     def optimizers(self):
-        return {"opt": self.opt}
+        return {"opt": self.opt, **({"opt2": self.opt2} if self.config.two_stage else {})}
 
     def on_config_changed(self, changed: dict) -> None:
-        for group in self.opt.param_groups:
-            group["lr"] = self.config.lr
+        for opt in self.optimizers().values():
+            for group in opt.param_groups:
+                group["lr"] = self.config.lr
 
     def extra_state(self):
-        return {"fixed_z": self.fixed_z.cpu()}
+        return {"fixed_z": self.fixed_z.cpu(), "pair": list(self.pair)}
 
     def load_extra_state(self, extra):
         self.fixed_z = extra["fixed_z"].to(self.device)
+        self.pair = tuple(extra.get("pair", self.pair))
+        self._codes = None
 
+    def set_view(self, key, value):
+        if key != "interp":
+            return super().set_view(key, value)
+        a, b = (int(v) for v in value)
+        if not (0 <= a < self.n_shown and 0 <= b < self.n_shown):
+            raise ValueError(f"held-out digits are numbered 0–{self.n_shown - 1}; {a} and {b} cannot both be shown")
+        self.pair = (a, b)
+
+    def views(self):
+        return {"interp": self.pair}
+
+    # --- training ---
     def train_step(self):
+        stage2 = self.in_stage2
+        out = self._stage2_step() if stage2 else self._stage1_step()
+        self.step += 1
+        if self.step % self.config.eval_every == 0 or self.step == 1:
+            out.update(self.evaluate(stage2))
+        return out
+
+    def _stage1_step(self):
         c = self.config
+        self._codes = None
         idx = torch.randint(len(self.x), (c.batch_size,), device=self.device, generator=self.rng)
         x = self.x[idx]
         eps = torch.randn(len(x), c.latent_dim, device=self.device, generator=self.rng)
@@ -81,17 +130,41 @@ class VAETrainer(Trainer):
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
-        self.step += 1
-        out = {"total": (recon + kl).detach(), "recon": recon.detach(), "kl": kl.detach()}
-        if self.step % c.eval_every == 0 or self.step == 1:
-            out.update(self.evaluate())
-        return out
+        return {"total": (recon + kl).detach(), "recon": recon.detach(), "kl": kl.detach()}
 
     @torch.no_grad()
-    def evaluate(self) -> dict[str, torch.Tensor]:
-        """Negative ELBO (one z sample per image) on all held-out digits, in nats per image. Its noise comes
-        from its own generator, so evaluating never changes what training draws next."""
+    def _encode_all(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        parts = [self.model.encode(x[s:s + 1000]) for s in range(0, len(x), 1000)]
+        return torch.cat([p[0] for p in parts]), torch.cat([p[1] for p in parts])
+
+    def _stage2_step(self):
+        """One update of the second VAE on codes z ~ q(z|x) of a batch of training digits."""
+        c = self.config
+        if self._codes is None:  # the first stage is frozen from here on: encode the training set once
+            self._codes = self._encode_all(self.x)
+        mu, logvar = self._codes
+        idx = torch.randint(len(mu), (c.batch_size,), device=self.device, generator=self.rng)
+        z = mu[idx] + torch.exp(0.5 * logvar[idx]) * torch.randn(len(idx), c.latent_dim, device=self.device,
+                                                                  generator=self.rng)
+        eps = torch.randn(len(z), c.latent_dim, device=self.device, generator=self.rng)
+        nll, kl = latent_elbo_terms(self.stage2, z, eps)
+        loss = (nll + kl).mean()
+        self.opt2.zero_grad(set_to_none=True)
+        loss.backward()
+        self.opt2.step()
+        return {"stage2_total": loss.detach()}
+
+    @torch.no_grad()
+    def evaluate(self, stage2: bool = False) -> dict[str, torch.Tensor]:
+        """Negative ELBO (one z sample per image) on all held-out digits, in nats per image; in the second
+        stage, that of the second VAE on the held-out digits' codes instead (the first no longer changes).
+        The noise comes from its own generator, so evaluating never changes what training draws next."""
         g = torch.Generator(device=self.device).manual_seed(self.seed * 1000003 + self.step)
+        if stage2:
+            mu, logvar = self._encode_all(self.x_held)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, device=self.device, generator=g)
+            nll, kl = latent_elbo_terms(self.stage2, z, torch.randn(mu.shape, device=self.device, generator=g))
+            return {"heldout_stage2_total": (nll + kl).mean()}
         recons, kls = [], []
         for start in range(0, len(self.x_held), 1000):
             x = self.x_held[start:start + 1000]
@@ -102,26 +175,38 @@ class VAETrainer(Trainer):
         recon, kl = torch.cat(recons).mean(), torch.cat(kls).mean()
         return {"heldout_total": recon + kl, "heldout_recon": recon, "heldout_kl": kl}
 
+    # --- pictures ---
+    def _decode(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.model.decode(z))
+
     @torch.no_grad()
     def images(self):
-        decode = lambda z: torch.sigmoid(self.model.decode(z))  # noqa: E731
-        real = self.x_held[:N_RECON]
-        mu, _ = self.model.encode(real)
-        pairs = torch.stack([real.view(2, 8, 1, 28, 28), decode(mu).view(2, 8, 1, 28, 28)], dim=1)
-        out = {"samples": _to_uint8(decode(self.fixed_z)),
-               "recon": _to_uint8(pairs.reshape(2 * N_RECON, 1, 28, 28))}  # rows: real, recon, real, recon
+        shown = self.x_held[:self.n_shown]
+        mu, _ = self._encode_all(shown)
+        a, b = self.pair
+        interp = self._decode(V.interpolation_codes(mu[a], mu[b]))
+        out = {"samples": V.to_uint8(self._decode(self.fixed_z)),
+               "recon": V.to_uint8(V.recon_pairs(shown[:V.N_RECON], self._decode(mu[:V.N_RECON]))),
+               "latent": V.scatter_points(mu, self.held_labels),
+               "interp": V.to_uint8(torch.cat([shown[a:a + 1], interp, shown[b:b + 1]]))}
+        if self.config.two_stage:
+            out["two_stage"] = V.to_uint8(self._decode(self.stage2.decode(self.fixed_z)))
         if self.config.latent_dim == 2:
-            q = torch.linspace(0.05, 0.95, MANIFOLD, device=self.device)
-            ticks = torch.distributions.Normal(0.0, 1.0).icdf(q)
-            zy, zx = torch.meshgrid(ticks.flip(0), ticks, indexing="ij")  # up is +z2, as on a plot
-            out["manifold"] = _to_uint8(decode(torch.stack([zx.flatten(), zy.flatten()], dim=1)))
+            out["manifold"] = V.to_uint8(self._decode(V.manifold_codes(self.device)))
         return out
 
     @torch.no_grad()
-    def generate(self, n: int, seed: int) -> np.ndarray:
+    def generate(self, n: int, seed: int, stages: int | None = None) -> np.ndarray:
+        """n digits decoded from prior samples; through both stages once the second has started training
+        (`stages` 1 or 2 chooses)."""
+        two = self.in_stage2 if stages is None else stages == 2
+        if two and not self.config.two_stage:
+            raise ValueError("this VAE has no second stage")
         g = torch.Generator(device="cpu").manual_seed(seed)
         out = []
         for start in range(0, n, 1000):
             z = torch.randn(min(1000, n - start), self.config.latent_dim, generator=g).to(self.device)
-            out.append(torch.sigmoid(self.model.decode(z)).squeeze(1).float().cpu().numpy())
+            if two:
+                z = self.stage2.decode(z)
+            out.append(self._decode(z).squeeze(1).float().cpu().numpy())
         return np.concatenate(out).astype(np.float32)

@@ -18,11 +18,17 @@ class VAEConfig:
     eval_every: int = param(200, "Evaluate the negative ELBO on the held-out digits every this many steps.",
                             low=1, high=10**6, live=True, label="evaluate every")
     holdout: int = param(500, "Digits kept out of training for evaluation.", low=10, high=20000)
+    two_stage: bool = param(False, "Two-stage VAE: from `second stage from step` on, the first VAE is frozen "
+                            "and a second, small VAE learns the distribution of its latent codes; new "
+                            "digits are then sampled through both.", label="two-stage")
+    stage2_start: int = param(3000, "The step at which the first stage stops and the second starts "
+                              "(two-stage only).", low=1, high=10**7, live=True, label="second stage from step")
 
 
 PRESETS = {
     "Conv VAE (latent 16)": VAEConfig(),
     "2-D latent (manifold view)": VAEConfig(latent_dim=2),
     "β-VAE (β = 4)": replace(VAEConfig(), beta=4.0, latent_dim=10),
+    "Two-stage VAE": replace(VAEConfig(), two_stage=True),
 }
 DEFAULT_PRESET = "Conv VAE (latent 16)"
