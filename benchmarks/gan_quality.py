@@ -7,12 +7,8 @@ digit_features.score(); the table goes to stdout and benchmarks/results/gan_qual
 """
 import argparse
 import json
-import math
 import os
 import platform
-import re
-import shlex
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,29 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.cli_session import StudioSession, commands, run  # noqa: E402
 from benchmarks.digit_features import RECIPE, reference_split, score  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results" / "gan_quality.md"
 N_SAMPLES = 5000
-CALIBRATION_STEPS = 20
-# What the CLI prints when a run ends (studio/progress.py); if it ever changes, wall time minus the
-# measured start-up cost is used instead.
-FINISH_LINE = re.compile(r"(\d+) steps in ([\d.]+) s of training")
-
-commands: list[str] = []  # every command run, for the results file
-
-
-def run(argv: list[str]) -> tuple[float, str]:
-    """Run a command from the repo root; return its wall seconds and its combined output."""
-    commands.append(shlex.join(argv))
-    print("$", commands[-1], flush=True)
-    start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        sys.exit(f"failed ({proc.returncode}): {commands[-1]}\n{proc.stdout}{proc.stderr}")
-    return wall, proc.stdout + proc.stderr
 
 
 def run_plain(budgets: list[float], seed: int, work: Path) -> list[dict]:
@@ -56,54 +35,14 @@ def run_plain(budgets: list[float], seed: int, work: Path) -> list[dict]:
              "process_s": None, "file": work / meta[b]["file"]} for b in budgets]
 
 
-class StudioSession:
-    """One CLI session trained in --resume chunks, keeping count of steps and training seconds."""
-
-    def __init__(self, path: Path, seed: int):
-        self.path, self.seed = path, seed
-        self.steps = 0
-        self.train_s = self.process_s = 0.0
-        self.startup_s = None  # measured lazily, used only if the CLI stops reporting training time
-
-    def _train(self, argv: list[str], n: int) -> None:
-        wall, out = run([sys.executable, "main.py", "train", *argv, "--steps", str(n)])
-        match = FINISH_LINE.search(out)
-        if match:
-            done, seconds = int(match.group(1)), float(match.group(2))
-        else:
-            if self.startup_s is None:
-                self.startup_s = self.measure_startup()
-            done, seconds = n, max(wall - self.startup_s, 1e-3)
-        self.steps += done
-        self.train_s += seconds
-        self.process_s += wall
-        self.rate = done / seconds
-
-    def measure_startup(self) -> float:
-        """Seconds a zero-step resume takes: imports, data, opening the session, exit."""
-        return run([sys.executable, "main.py", "train", "--resume", str(self.path), "--steps", "0"])[0]
-
-    def start(self) -> None:
-        self.path.unlink(missing_ok=True)
-        self._train(["gan", "--seed", str(self.seed), "--out", str(self.path)], CALIBRATION_STEPS)
-
-    def train_until(self, budget: float) -> None:
-        # Chunks sized from the latest measured rate; a short top-up chunk if a chunk ran fast.
-        while self.train_s < 0.98 * budget:
-            self._train(["--resume", str(self.path)], max(1, math.ceil((budget - self.train_s) * self.rate)))
-
-    def sample(self, out: Path) -> None:
-        run([sys.executable, "main.py", "sample", str(self.path), "--n", str(N_SAMPLES), "--out", str(out)])
-
-
 def run_studio(budgets: list[float], seed: int, work: Path) -> tuple[list[dict], float]:
-    session = StudioSession(work / f"studio_seed{seed}.h5", seed)
+    session = StudioSession(work / f"studio_seed{seed}.h5", seed, "gan")
     session.start()
     rows = []
     for b in budgets:
         session.train_until(b)
         out = work / f"studio_t{b:g}.npy"
-        session.sample(out)
+        session.sample(out, N_SAMPLES)
         rows.append({"model": "studio default GAN", "budget": b, "train_s": round(session.train_s, 2),
                      "steps": session.steps, "process_s": round(session.process_s, 1), "file": out})
     startup = session.startup_s if session.startup_s is not None else session.measure_startup()

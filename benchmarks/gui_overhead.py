@@ -26,7 +26,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 
-def headless(kind: str, seconds: float, threads: int) -> float:
+def preset_of(kind: str, preset: str | None):
+    from studio.trainers.registry import trainer_class
+    cls = trainer_class(kind)
+    return preset or cls.default_preset, cls.presets[preset or cls.default_preset]
+
+
+def headless(kind: str, seconds: float, threads: int, preset: str | None = None) -> float:
     """Steps/s of the runner with only the session writer attached, stopped after `seconds`."""
     import threading
 
@@ -34,10 +40,7 @@ def headless(kind: str, seconds: float, threads: int) -> float:
     from studio.control import Control
     from studio.run_settings import RunSettings
     from studio.runs import make_runner, new_run
-    from studio.trainers.registry import trainer_class
-
-    cls = trainer_class(kind)
-    prepared = new_run(kind, cls.presets[cls.default_preset], cfg.from_dict(RunSettings, {"threads": threads}))
+    prepared = new_run(kind, preset_of(kind, preset)[1], cfg.from_dict(RunSettings, {"threads": threads}))
     control = Control()
     runner = make_runner(prepared, control, preview_seconds=None)
     timer = threading.Timer(seconds, control.stop)
@@ -46,7 +49,7 @@ def headless(kind: str, seconds: float, threads: int) -> float:
     return (prepared.trainer.step) / runner.elapsed
 
 
-def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True):
+def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True, preset: str | None = None):
     """Steps/s of the same run in the window, the event-loop lag samples (ms) meanwhile, and the
     share of one core the GUI thread used."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
@@ -55,6 +58,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
 
     window = MainWindow()
     window.setup.select_model(kind)
+    window.setup.form.set_values(preset_of(kind, preset)[1])
     window.show()
     torch.set_num_threads(threads)
     lags, clock = [], QElapsedTimer()
@@ -89,6 +93,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--model", default="gan")
+    p.add_argument("--preset", help="a preset of the model (default: its default preset)")
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
@@ -105,7 +110,8 @@ def main():
     for r in range(args.rounds):
         for variant in ("headless", "window"):
             cmd = [sys.executable, __file__, "--one", variant, "--model", args.model, "--seconds",
-                   str(args.seconds), "--threads", str(args.threads), "--probe", args.probe]
+                   str(args.seconds), *(["--preset", args.preset] if args.preset else []),
+                   "--threads", str(args.threads), "--probe", args.probe]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             if variant == "headless":
@@ -119,7 +125,8 @@ def main():
                     f"max {lags.max():.1f} ms, " if len(lags) else "")
         print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {guis[-1]:.2f} steps/s, "
               f"{lag_text}GUI thread CPU {loads[-1]:.0%}", flush=True)
-    print(f"\n{args.model}, torch threads {args.threads or 'default'}, {args.rounds}×{args.seconds:.0f} s each, "
+    print(f"\n{args.model} ({preset_of(args.model, args.preset)[0]}), torch threads {args.threads or 'default'}, "
+          f"{args.rounds}×{args.seconds:.0f} s each, "
           f"fresh process per run:")
     print(f"  headless {np.mean(heads):.2f} steps/s, window {np.mean(guis):.2f} steps/s, "
           f"ratio {np.mean(guis) / np.mean(heads):.3f}")
@@ -135,11 +142,11 @@ def one(args) -> None:
     threads = args.threads or torch.get_num_threads()
     torch.set_num_threads(threads)
     if args.one == "headless":
-        print(json.dumps({"rate": headless(args.model, args.seconds, threads)}))
+        print(json.dumps({"rate": headless(args.model, args.seconds, threads, args.preset)}))
         return
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on")
+    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on", args.preset)
     print(json.dumps({"rate": rate, "lags": [x for x in lags.tolist() if x == x], "gui_load": load}))
 
 if __name__ == "__main__":

@@ -119,11 +119,17 @@ def cmd_sample(argv: list[str]) -> int:
     p.add_argument("--out", required=True, help="output .npy: float32 (N, 28, 28) in [0, 1]")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--stages", type=int, choices=(1, 2),
+                   help="two-stage VAE: sample through the first stage only (1) or both (2); by default both "
+                        "once the second stage has started")
     args = p.parse_args(argv)
     if not 1 <= args.n <= 1_000_000:
         raise StudioError("--n must be between 1 and 1,000,000")
     trainer, _, _ = load_trainer(args.session, args.device)
-    samples = trainer.generate(args.n, args.seed)
+    if args.stages is not None and not getattr(trainer.config, "two_stage", False):
+        raise StudioError(f"{args.session}: --stages is for a two-stage VAE; this session is a one-stage "
+                          f"{trainer.kind.upper()}")
+    samples = trainer.generate(args.n, args.seed, **({"stages": args.stages} if args.stages else {}))
     out = Path(args.out)
     try:
         np.save(out, samples)

@@ -36,6 +36,8 @@ class FieldInfo:
             return "one of " + ", ".join(map(str, self.choices))
         if self.type is bool:
             return "true or false"
+        if self.type is str:
+            return "text"
         lo = "−∞" if self.low is None else f"{self.low:g}"
         hi = "∞" if self.high is None else f"{self.high:g}"
         return f"{lo} … {hi}"

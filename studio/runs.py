@@ -32,7 +32,7 @@ def _build(kind: str, config, settings: RunSettings):
     device = dev.resolve(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    data = load_source(settings.data)
+    data = load_source(settings.data) if getattr(cls, "uses_data", True) else None
     return cls(config, data, device, settings.seed), device
 
 

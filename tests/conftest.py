@@ -36,3 +36,12 @@ def tiny_settings():
     """Run settings for the tests: CPU, fixed seed, the embedded digits."""
     from studio.run_settings import RunSettings
     return RunSettings(seed=0, device="cpu", data="mnist-5k", snapshot_every=10, checkpoint_seconds=3600.0)
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Collect each test's garbage (trainers, session files, threads' leftovers) when it ends, not at a
+    random moment inside a later test's Qt event loop, where freeing such objects has crashed the run."""
+    yield
+    import gc
+    gc.collect()

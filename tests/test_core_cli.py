@@ -151,3 +151,22 @@ def test_no_command_prints_usage(capsys):
     from studio.cli import main
     assert main(["bogus"]) == 2
     assert capsys.readouterr().err.startswith("usage:")
+
+
+def test_stages_are_refused_for_a_one_stage_model(flow):
+    result = cli(["sample", flow["f"], "--n", 4, "--stages", 2, "--out", flow["f"].with_name("s.npy")], flow["sessions"])
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "two-stage" in result.stderr.strip().splitlines()[-1]
+
+
+def test_two_stage_vae_samples_through_one_or_both_stages(tmp_path):
+    f = tmp_path / "V.h5"
+    ok(cli(["train", "vae", "--preset", "Two-stage VAE", "--steps", 6, "--stage2-start", 3, "--latent-dim", 4,
+            "--width", 4, "--batch-size", 16, "--holdout", 50, "--out", f], tmp_path))
+    one, two, auto = tmp_path / "1.npy", tmp_path / "2.npy", tmp_path / "a.npy"
+    for stages, out in ((["--stages", 1], one), (["--stages", 2], two), ([], auto)):
+        ok(cli(["sample", f, "--n", 8, "--out", out, *stages], tmp_path))
+    assert np.array_equal(np.load(auto), np.load(two))  # past the second stage's start, both by default
+    assert not np.array_equal(np.load(one), np.load(two))
+    info = ok(cli(["info", f], tmp_path)).stdout
+    assert "points latent" in info and "second stage −ELBO (train)" in info

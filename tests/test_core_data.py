@@ -253,3 +253,20 @@ def test_real_mnist_test_set():
     # Well-known facts about MNIST's t10k set: its first labels and its class counts.
     assert ds.labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     assert np.bincount(ds.labels, minlength=10).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+def test_random_shift_moves_each_image_whole_within_the_limit():
+    import torch
+    from studio.data.augment import random_shift
+    x = torch.zeros(64, 1, 28, 28)
+    x[:, 0, 10:18, 12:15] = torch.rand(64, 8, 3) + 0.1   # a blob away from the borders
+    g = torch.Generator().manual_seed(0)
+    out = random_shift(x, 2, g)
+    seen = set()
+    for a, b in zip(x, out):
+        matches = [(dy, dx) for dy in range(-2, 3) for dx in range(-2, 3)
+                   if torch.equal(torch.roll(a, (dy, dx), dims=(1, 2)), b)]
+        assert len(matches) == 1
+        seen.add(matches[0])
+    assert len(seen) > 10                     # offsets differ from image to image
+    assert random_shift(x, 0, g) is x

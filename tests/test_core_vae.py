@@ -239,3 +239,38 @@ def test_two_stage_resume_across_the_stage_boundary_is_exact(tmp_path, tiny_sett
         assert b.panel_attrs("latent")["kind"] == "points"
         assert b.panel_attrs("interp")["pick"] == 100
         assert b.snapshot("latent", 0).shape == (100, 3)
+
+
+def test_a_decoder_producing_nan_pauses_with_a_message_and_keeps_the_last_good_checkpoint(tmp_path, tiny_settings,
+                                                                                          monkeypatch):
+    from studio.sinks import MemorySink
+    prepared = new_run("vae", TINY, tiny_settings, tmp_path / "nan.h5")
+    t = prepared.trainer
+    good_decode = t.model.decode
+
+    def decode(z):  # from step 5's evaluation on, the decoder's output is NaN (as after an overflow)
+        out = good_decode(z)
+        return out * float("nan") if t.step >= 5 else out
+
+    monkeypatch.setattr(t.model, "decode", decode)
+    from threading import Thread
+    from studio.session.checkpoint import unpack
+    control = Control()
+    memory = MemorySink()
+    runner = make_runner(prepared, control, [memory], max_steps=20, preview_seconds=None)
+    runner.checkpoint_seconds = 0.0  # a checkpoint after every good step
+    thread = Thread(target=runner.run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not any(e.kind == "error" for e in memory.events) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    control.stop()
+    thread.join(30)
+    errors = [e for e in memory.events if e.kind == "error"]
+    assert errors and "NaN" in errors[0].message and "paused" in errors[0].message
+    assert errors[0].step == 5 and "restored from step 4" in errors[0].message
+    assert t.parameters_finite()
+    with SessionReader(tmp_path / "nan.h5") as r:
+        step, blob = r.latest_checkpoint()
+    saved = unpack(blob)["modules"]["model"]
+    assert step == 5 and all(torch.isfinite(v).all() for v in saved.values() if v.is_floating_point())

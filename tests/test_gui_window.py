@@ -206,3 +206,18 @@ def test_vae_scatter_and_interpolation_follow_the_viewers_choice(qtbot, window):
     w.stop()
     qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
     assert not interp.picker.isEnabled()
+
+
+def test_dqn_runs_in_the_window_with_its_curves(qtbot, window):
+    from studio.trainers.dqn_config import DQNConfig
+    w = window
+    w.setup.select_model("dqn")
+    w.setup.form.set_values(DQNConfig(hidden=16, learning_starts=100, train_freq=16, gradient_steps=2))
+    qtbot.keyClick(w, Qt.Key_Space)
+    qtbot.waitUntil(lambda: _step(w) >= 300, timeout=60000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+    assert w.grids == {}
+    assert w.plots.buffers["epsilon"].n >= 300 and w.plots.buffers["td_loss"].n > 0
+    with SessionReader(w.session_path) as r:
+        assert r.kind == "dqn" and len(r.series("episode_return")[0]) > 5

@@ -216,7 +216,7 @@ class MainWindow(QMainWindow):
         self._set_state(self.state)
         # Two columns of image panels need about as much room as the curves.
         total = sum(self.views.sizes())
-        share = 0.37 if len(info.panels) == 1 else 0.55
+        share = {0: 0.0, 1: 0.37}.get(len(info.panels), 0.55)
         self.views.setSizes([int(total * (1 - share)), int(total * share)])
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")

@@ -3,6 +3,7 @@ latent scatter and interpolation, the decoded manifold (2-D latent) and, as an o
 import numpy as np
 import torch
 
+from studio.data.augment import random_shift
 from studio.models.conv_vae import ConvVAE, elbo_terms
 from studio.models.latent_vae import LatentVAE, latent_elbo_terms
 from studio.trainers import vae_views as V
@@ -62,8 +63,8 @@ class VAETrainer(Trainer):
         first = "First stage: decoded" if c.two_stage else "Decoded"
         out = [ImagePanel("samples", f"{first} from a fixed batch of prior samples", (64, 28, 28), 8)]
         if c.two_stage:
-            out.append(ImagePanel("two_stage", "Two-stage: the same prior batch "
-                                  "through the second VAE, then the first", (64, 28, 28), 8))
+            out.append(ImagePanel("two_stage", "Two-stage: the same prior batch through both VAEs",
+                                  (64, 28, 28), 8))
         out.append(ImagePanel("recon", "Held-out digits (odd rows) and their reconstructions (even rows)",
                               (2 * V.N_RECON, 28, 28), 8))
         if c.latent_dim == 2:
@@ -121,7 +122,7 @@ class VAETrainer(Trainer):
         c = self.config
         self._codes = None
         idx = torch.randint(len(self.x), (c.batch_size,), device=self.device, generator=self.rng)
-        x = self.x[idx]
+        x = random_shift(self.x[idx], c.shift, self.rng)
         eps = torch.randn(len(x), c.latent_dim, device=self.device, generator=self.rng)
         recon, kl, _ = elbo_terms(self.model, x, eps)
         recon, kl = recon.mean(), kl.mean()

@@ -10,13 +10,16 @@ class VAEConfig:
                             low=2, high=128, label="latent size")
     beta: float = param(1.0, "Weight of the KL term (β-VAE); 1 is the ordinary ELBO.", low=0.0, high=20.0,
                         live=True, label="β")
-    width: int = param(32, "Channels of the first convolution (the second has 2×).", low=4, high=128)
+    width: int = param(16, "Channels of the first convolution (the second has 2×).", low=4, high=128)
     lr: float = param(1e-3, "Adam learning rate.", low=1e-6, high=0.1, live=True, label="learning rate")
     batch_size: int = param(128, "Images per update.", low=1, high=4096, live=True)
     kl_warmup_steps: int = param(0, "Raise β linearly from 0 over this many steps (0: no warm-up).",
                                  low=0, high=10**6, live=True, label="KL warm-up steps")
     eval_every: int = param(200, "Evaluate the negative ELBO on the held-out digits every this many steps.",
                             low=1, high=10**6, live=True, label="evaluate every")
+    shift: int = param(1, "Move each training digit by a random whole-pixel offset of up to this many pixels "
+                       "(0: none): with a few thousand digits, the model then overfits less.", low=0, high=4,
+                       live=True, label="random shift (px)")
     holdout: int = param(500, "Digits kept out of training for evaluation.", low=10, high=20000)
     two_stage: bool = param(False, "Two-stage VAE: from `second stage from step` on, the first VAE is frozen "
                             "and a second, small VAE learns the distribution of its latent codes; new "

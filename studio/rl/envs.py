@@ -1,0 +1,37 @@
+"""Which gymnasium games the DQN agent can play here, and making them with clear errors."""
+import importlib.util
+
+from studio.errors import ConfigError
+
+# The games offered, and the Python module each needs beyond gymnasium itself.
+CANDIDATES = {"CartPole-v1": "pygame", "Acrobot-v1": "pygame", "MountainCar-v0": "pygame",
+              "LunarLander-v3": "Box2D"}
+INSTALL_HINT = {"pygame": "gymnasium[classic-control]", "Box2D": "gymnasium[box2d]"}
+
+
+def available_envs() -> list[str]:
+    """The candidate games whose extra module is installed (rendering needs it; LunarLander needs it to run)."""
+    return [env_id for env_id, module in CANDIDATES.items() if importlib.util.find_spec(module) is not None]
+
+
+def make_env(env_id: str, render: bool = False):
+    """A gymnasium env with discrete actions and a vector observation, or a ConfigError saying what to do."""
+    import gymnasium as gym
+    from gymnasium.error import DependencyNotInstalled, Error as GymError
+
+    try:
+        env = gym.make(env_id, render_mode="rgb_array" if render else None)
+    except DependencyNotInstalled as exc:
+        extra = INSTALL_HINT.get(CANDIDATES.get(env_id, ""), "the environment's extras")
+        raise ConfigError(f"{env_id} needs a package that is not installed: pip install \"{extra}\" ({exc})") from None
+    except GymError as exc:
+        raise ConfigError(f"no gymnasium environment {env_id!r} ({exc}); "
+                          f"available here: {', '.join(available_envs())}") from None
+    if not isinstance(env.action_space, gym.spaces.Discrete):
+        env.close()
+        raise ConfigError(f"{env_id} has continuous actions ({env.action_space}); DQN needs a discrete set of "
+                          "actions (CartPole-v1, Acrobot-v1, MountainCar-v0, LunarLander-v3)")
+    if len(env.observation_space.shape or ()) != 1:
+        env.close()
+        raise ConfigError(f"{env_id} observes {env.observation_space}; this agent's MLP needs a vector observation")
+    return env

@@ -1,0 +1,165 @@
+"""The DQN agent on a gymnasium game: ε-greedy acting, experience replay, a target network (Mnih et al.
+2015), with Double DQN and a dueling head as options. One trainer step is one environment step."""
+import copy
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from studio.errors import StudioError
+from studio.models.q_network import QNetwork
+from studio.rl.envs import make_env
+from studio.rl.replay import ReplayBuffer
+from studio.trainers.base import Series, Trainer
+from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig
+
+RETURN_PLOT, LOSS_PLOT, Q_PLOT, EPS_PLOT = "episode return", "TD loss", "mean max-Q", "ε"
+
+
+class DQNTrainer(Trainer):
+    kind = "dqn"
+    title = "DQN — game agent"
+    config_cls = DQNConfig
+    presets = PRESETS
+    default_preset = DEFAULT_PRESET
+    uses_data = False  # it learns from the game it plays, not from a dataset
+
+    def __init__(self, config: DQNConfig, data, device, seed: int):
+        super().__init__(config, data, device, seed)
+        torch.manual_seed(seed)  # weight initialisation
+        self.env = make_env(config.env)
+        obs_dim, self.n_actions = self.env.observation_space.shape[0], int(self.env.action_space.n)
+        self.q = QNetwork(obs_dim, self.n_actions, config.hidden, config.layers, config.dueling).to(device)
+        self.target = copy.deepcopy(self.q)
+        self.opt = torch.optim.Adam(self.q.parameters(), config.lr)
+        self.buffer = ReplayBuffer(config.buffer_size, (obs_dim,))
+        self.episodes = 0
+        self._new_episode(seed)
+
+    def _new_episode(self, seed: int | None = None) -> None:
+        self.obs, _ = self.env.reset(seed=seed)
+        self.ep_return, self.ep_length = 0.0, 0
+
+    # --- what it shows ---
+    @property
+    def series(self):
+        return [Series("episode_return", "return of each training episode", RETURN_PLOT),
+                Series("eval_return", "greedy evaluation return (mean)", RETURN_PLOT, smooth=False),
+                Series("td_loss", "TD loss", LOSS_PLOT),
+                Series("q_max", "mean max-Q of replayed states", Q_PLOT),
+                Series("epsilon", "ε (exploration)", EPS_PLOT, smooth=False)]
+
+    @property
+    def panels(self):
+        return []
+
+    def images(self):
+        return {}
+
+    def modules(self):
+        return {"q": self.q, "target": self.target}
+
+    def optimizers(self):
+        return {"opt": self.opt}
+
+    def on_config_changed(self, changed: dict) -> None:
+        for group in self.opt.param_groups:
+            group["lr"] = self.config.lr
+
+    def extra_state(self):
+        return {"buffer": self.buffer.state_dict(), "episodes": self.episodes}
+
+    def load_extra_state(self, extra):
+        self.buffer.load_state_dict(extra["buffer"])
+        self.episodes = int(extra["episodes"])
+        # A resumed run starts a new episode: the game's own state mid-episode is not saved.
+        self._new_episode(self.seed + self.episodes)
+
+    # --- acting ---
+    def epsilon(self) -> float:
+        c = self.config
+        return c.eps_end + (c.eps_start - c.eps_end) * max(0.0, 1.0 - self.step / c.eps_steps)
+
+    @torch.no_grad()
+    def q_values(self, obs: np.ndarray) -> np.ndarray:
+        return self.q(torch.as_tensor(obs, dtype=torch.float32, device=self.device)[None])[0].cpu().numpy()
+
+    def act(self, obs: np.ndarray, epsilon: float) -> int:
+        if float(torch.rand((), generator=self.rng)) < epsilon:
+            return int(torch.randint(self.n_actions, (), generator=self.rng))
+        return int(self.q_values(obs).argmax())
+
+    # --- learning ---
+    def train_step(self):
+        c = self.config
+        eps = self.epsilon()
+        action = self.act(self.obs, eps)
+        next_obs, reward, terminated, truncated, _ = self.env.step(action)
+        # Only a true end stops the bootstrap; a time-limit cut-off still has a future.
+        self.buffer.add(self.obs, action, reward, next_obs, terminated)
+        self.ep_return += float(reward)
+        self.ep_length += 1
+        self.step += 1
+        out = {"epsilon": torch.tensor(eps)}
+        if terminated or truncated:
+            out["episode_return"] = torch.tensor(self.ep_return)
+            self.episodes += 1
+            self._new_episode()
+        else:
+            self.obs = next_obs
+        if self.step > c.learning_starts and self.step % c.train_freq == 0 and len(self.buffer) >= c.batch_size:
+            out.update(self._learn())
+        if c.tau >= 1.0 and self.step % c.target_update == 0:
+            self.target.load_state_dict(self.q.state_dict())
+        if self.step % c.eval_every == 0:
+            out["eval_return"] = torch.tensor(float(np.mean(self.evaluate(c.eval_episodes))))
+        return out
+
+    def _learn(self) -> dict[str, torch.Tensor]:
+        c = self.config
+        losses, qs = [], []
+        for _ in range(c.gradient_steps):
+            b = self.buffer.sample(c.batch_size, self.rng, self.device)
+            with torch.no_grad():
+                next_target = self.target(b["next_obs"])
+                if c.double:
+                    best = self.q(b["next_obs"]).argmax(1, keepdim=True)
+                    next_q = next_target.gather(1, best).squeeze(1)
+                else:
+                    next_q = next_target.max(1).values
+                y = b["rewards"] + c.gamma * (1.0 - b["terminated"]) * next_q
+            q_all = self.q(b["obs"])
+            q = q_all.gather(1, b["actions"][:, None]).squeeze(1)
+            loss = F.smooth_l1_loss(q, y) if c.loss == "huber" else F.mse_loss(q, y)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+            self.opt.step()
+            if c.tau < 1.0:
+                with torch.no_grad():
+                    for p, tp in zip(self.q.parameters(), self.target.parameters()):
+                        tp.lerp_(p, c.tau)
+            losses.append(loss.detach())
+            qs.append(q_all.detach().max(1).values.mean())
+        return {"td_loss": torch.stack(losses).mean(), "q_max": torch.stack(qs).mean()}
+
+    def evaluate(self, episodes: int, seed: int | None = None) -> list[float]:
+        """Greedy returns of `episodes` episodes on a separate copy of the game (training's is untouched)."""
+        env = make_env(self.config.env)
+        base = self.seed * 1000 + self.step if seed is None else seed
+        returns = []
+        try:
+            for i in range(episodes):
+                obs, _ = env.reset(seed=base + i)
+                total, done = 0.0, False
+                while not done:
+                    obs, reward, terminated, truncated, _ = env.step(int(self.q_values(obs).argmax()))
+                    total += float(reward)
+                    done = terminated or truncated
+                returns.append(total)
+        finally:
+            env.close()
+        return returns
+
+    def generate(self, n: int, seed: int) -> np.ndarray:
+        raise StudioError("a DQN session has no images to sample: the agent plays a game instead")
