@@ -28,7 +28,7 @@ from benchmarks.cli_session import StudioSession, commands, run  # noqa: E402
 from benchmarks.digit_features import MNIST_DIR, RECIPE, reference_split, score  # noqa: E402
 from benchmarks.plain_mlp_vae import HOLDOUT, MLPVAE  # noqa: E402
 from studio.data.digits import load_embedded, load_idx_folder  # noqa: E402
-from studio.models.conv_vae import elbo_terms  # noqa: E402
+from studio.models.conv_vae import elbo_terms, gaussian_kl  # noqa: E402
 from studio.runs import load_trainer  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -63,7 +63,7 @@ def plain_terms(model: MLPVAE):
         mu, logvar = model.encode(flat)
         probs = model.decode(mu + torch.exp(0.5 * logvar) * eps)
         recon = F.binary_cross_entropy(probs, flat, reduction="none").sum(1)
-        return recon, -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+        return recon, gaussian_kl(mu, logvar)
     return terms
 
 

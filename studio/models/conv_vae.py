@@ -30,11 +30,15 @@ class ConvVAE(nn.Module):
         return self.decoder(z)
 
 
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(N(mu, exp(logvar)) || N(0, I)) in nats, summed over the code: (B, k) -> (B,)."""
+    return -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
+
+
 def elbo_terms(model: ConvVAE, x: torch.Tensor, eps: torch.Tensor):
     """Per-image reconstruction NLL and KL in nats, each (B,), with z = mu + sigma * eps."""
     mu, logvar = model.encode(x)
     z = mu + torch.exp(0.5 * logvar) * eps
     logits = model.decode(z)
     recon = nn.functional.binary_cross_entropy_with_logits(logits, x, reduction="none").flatten(1).sum(1)
-    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
-    return recon, kl, logits
+    return recon, gaussian_kl(mu, logvar), logits

@@ -9,6 +9,8 @@ import math
 import torch
 from torch import nn
 
+from studio.models.conv_vae import gaussian_kl
+
 
 class LatentVAE(nn.Module):
     def __init__(self, dim: int, hidden: int = 256):
@@ -42,5 +44,4 @@ def latent_elbo_terms(model: LatentVAE, z: torch.Tensor, eps: torch.Tensor):
     z_hat = model.decode(u)
     log_gamma = model.log_gamma.clamp(-12, 6)  # γ cannot collapse to 0 and make the loss infinite
     nll = 0.5 * ((z - z_hat).pow(2) / log_gamma.exp() + log_gamma + math.log(2 * math.pi)).sum(1)
-    kl = -0.5 * (1 + logvar - mu.pow(2) - logvar.exp()).sum(1)
-    return nll, kl
+    return nll, gaussian_kl(mu, logvar)
