@@ -1,10 +1,13 @@
-"""Training Studio: `python main.py` opens the app; `python main.py train|sample|info …` runs headless."""
+"""Training Studio: `python main.py` opens the app; `python main.py train|sample|evaluate|info …` runs
+headless."""
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv and argv[0] in ("train", "sample", "info"):
+    from studio.cli import COMMANDS  # Qt-free: the headless commands never import Qt
+
+    if argv and argv[0] in COMMANDS:
         from studio.cli import main as cli_main
         return cli_main(argv)
     from widgets.app import run_app  # Qt is imported only for the window

@@ -9,6 +9,7 @@ While the window trains, a 10 ms QTimer probes the event loop; its lateness is t
 feels. Run by hand:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model gan --seconds 30 --rounds 3
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model dqn --seconds 60 --play
 """
 import argparse
 import os
@@ -49,7 +50,8 @@ def headless(kind: str, seconds: float, threads: int, preset: str | None = None)
     return (prepared.trainer.step) / runner.elapsed
 
 
-def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True, preset: str | None = None):
+def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True, preset: str | None = None,
+             play: bool = False):
     """Steps/s of the same run in the window, the event-loop lag samples (ms) meanwhile, and the
     share of one core the GUI thread used."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
@@ -74,6 +76,11 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
 
     probe.timeout.connect(tick)
     window.start()
+    replay = QTimer()
+    if play:  # a person watching the recorded episodes over and over while the agent trains
+        replay.timeout.connect(lambda: window.player is not None and window.player.episode is not None
+                               and not window.player.playing and window.player.toggle_play())
+        replay.start(500)
     statuses = []
     window.run.sink.signals.status_ready.connect(statuses.append)
     loop = QEventLoop()
@@ -85,6 +92,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     loop.exec()
     gui_cpu = time.thread_time() - gui_cpu
     probe.stop()
+    replay.stop()
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
     return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds
@@ -101,6 +109,8 @@ def main():
     p.add_argument("--probe", choices=("on", "off"), default="on",
                    help="the 10 ms lag probe wakes the GUI thread 100 times a second, which itself costs "
                         "training some speed: measure the speed ratio with it off, the lag with it on")
+    p.add_argument("--play", action="store_true",
+                   help="DQN: keep playing the newest recorded episode in the player while it trains")
     args = p.parse_args()
     if args.one:
         return one(args)
@@ -111,7 +121,7 @@ def main():
         for variant in ("headless", "window"):
             cmd = [sys.executable, __file__, "--one", variant, "--model", args.model, "--seconds",
                    str(args.seconds), *(["--preset", args.preset] if args.preset else []),
-                   "--threads", str(args.threads), "--probe", args.probe]
+                   "--threads", str(args.threads), "--probe", args.probe, *(["--play"] if args.play else [])]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             if variant == "headless":
@@ -146,7 +156,7 @@ def one(args) -> None:
         return
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on", args.preset)
+    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on", args.preset, args.play)
     print(json.dumps({"rate": rate, "lags": [x for x in lags.tolist() if x == x], "gui_load": load}))
 
 if __name__ == "__main__":

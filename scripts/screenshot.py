@@ -2,7 +2,7 @@
 docs/window.png.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
-        [--preset "2-D latent (manifold view)"] [--out docs/window-vae.png]
+        [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--out docs/window-vae.png]
 """
 import argparse
 import os
@@ -17,9 +17,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studio-shot-"))
 
 
-def main(seconds: float, model: str, preset: str | None, out: Path) -> None:
+def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
+    from studio import config as cfg
     from widgets.main_window import MainWindow
 
     app = QApplication([])
@@ -30,6 +31,10 @@ def main(seconds: float, model: str, preset: str | None, out: Path) -> None:
     if preset:
         window.setup.preset.setCurrentText(preset)
         window.setup._preset_picked()
+    if overrides:
+        current = window.setup.config()
+        changes = dict(item.split("=", 1) for item in overrides)
+        window.setup.form.set_values(cfg.from_dict(type(current), changes, base=current))
     window.start()
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -46,6 +51,7 @@ if __name__ == "__main__":
     p.add_argument("seconds", type=float, nargs="?", default=120.0)
     p.add_argument("--model", default="gan")
     p.add_argument("--preset")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a hyperparameter")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
     a = p.parse_args()
-    main(a.seconds, a.model, a.preset, a.out)
+    main(a.seconds, a.model, a.preset, a.set, a.out)

@@ -1,11 +1,13 @@
-"""The headless command line: train, sample, info. Runs with no Qt installed.
+"""The headless command line: train, sample, evaluate, info. Runs with no Qt installed.
 
     python main.py train gan --steps N --seed S --out FILE.h5 [--lr-g 1e-4 ...]
     python main.py train --resume FILE.h5 --steps N
     python main.py sample FILE.h5 --n N --out FILE.npy
+    python main.py evaluate FILE.h5 --episodes K --seed S --json    (a DQN session)
     python main.py info FILE.h5
 """
 import argparse
+import json
 import signal
 import sys
 import tempfile
@@ -22,7 +24,7 @@ from studio.progress import ProgressSink
 from studio.run_settings import RunSettings
 from studio.trainers.registry import TRAINERS, trainer_class
 
-COMMANDS = ("train", "sample", "info")
+COMMANDS = ("train", "sample", "evaluate", "info")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -139,6 +141,35 @@ def cmd_sample(argv: list[str]) -> int:
     return 0
 
 
+def cmd_evaluate(argv: list[str]) -> int:
+    from studio.runs import load_trainer
+
+    p = _Parser(prog="main.py evaluate", description="Play greedy episodes with a DQN session's latest checkpoint.")
+    p.add_argument("session", help="session file (.h5) of a DQN run")
+    p.add_argument("--episodes", type=int, default=20, help="how many episodes (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="episode i starts from the game's reset seed S+i")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--json", action="store_true", help='print {"mean_return": …, "returns": […]} on stdout')
+    args = p.parse_args(argv)
+    if not 1 <= args.episodes <= 10_000:
+        raise StudioError("--episodes must be between 1 and 10,000")
+    trainer, _, _ = load_trainer(args.session, args.device)
+    if not hasattr(trainer, "evaluate") or trainer.episode_spec() is None:
+        raise StudioError(f"{args.session}: evaluate plays a game agent (a DQN session); this one is a "
+                          f"{trainer.kind.upper()}: use `sample` to draw from it")
+    returns = trainer.evaluate(args.episodes, seed=args.seed)
+    result = {"mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
+              "returns": returns, "episodes": args.episodes, "seed": args.seed, "step": trainer.step,
+              "env": trainer.config.env}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{trainer.config.env}, step {trainer.step}: mean return {result['mean_return']:.2f} "
+              f"± {result['std_return']:.2f} over {args.episodes} greedy episodes (seeds {args.seed}–"
+              f"{args.seed + args.episodes - 1})")
+    return 0
+
+
 def cmd_info(argv: list[str]) -> int:
     from studio.session.reader import SessionReader
 
@@ -155,7 +186,7 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: main.py {{{','.join(COMMANDS)}}} …   (or no arguments for the app)", file=sys.stderr)
         return 2
-    command = {"train": cmd_train, "sample": cmd_sample, "info": cmd_info}[argv[0]]
+    command = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "info": cmd_info}[argv[0]]
     try:
         return command(argv[1:])
     except StudioError as exc:

@@ -40,6 +40,8 @@ class Runner:
         self.checkpoint_seconds, self.emit_seconds, self.preview_seconds = checkpoint_seconds, emit_seconds, preview_seconds
         self.clock = clock
         self._pending = {s.key: ([], []) for s in trainer.series}
+        self._saved = {p.key for p in trainer.panels if p.saved}
+        trainer.stop_requested = lambda: control.stopping
         self._last_good = (trainer.step, pack(trainer.state_dict()))
         self._last_ckpt_step = trainer.step
         self.elapsed = 0.0
@@ -128,6 +130,12 @@ class Runner:
             self._preview_cost = self.clock() - start
             self._preview_step = self.trainer.step
 
+    def _snapshot(self) -> None:
+        """Snapshots of the panels kept in the session (a live-only view such as the game is left out)."""
+        if self._saved:
+            images = self.trainer.images()
+            self.sink.snapshot(self.trainer.step, {k: v for k, v in images.items() if k in self._saved})
+
     def _preview_due(self, since_last: float) -> bool:
         """Previews every preview_seconds, but stretched so drawing them takes at most
         PREVIEW_SHARE of the training time (a large generator on a CPU refreshes less often)."""
@@ -148,7 +156,7 @@ class Runner:
         window_step, window_t = t.step, now
         try:
             if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
-                sink.snapshot(t.step, t.images())
+                self._snapshot()
             self._preview()
             while True:
                 if self.max_steps is not None and t.step >= self.max_steps:
@@ -175,7 +183,9 @@ class Runner:
                     if not self._flush_metrics():
                         self._halt_on_nonfinite()
                         continue
-                    sink.snapshot(t.step, t.images())
+                    self._snapshot()
+                for episode in t.take_episodes():
+                    sink.episode(episode)
                 if stepping or now - last_emit >= self.emit_seconds:
                     if not self._flush_metrics():
                         self._halt_on_nonfinite()

@@ -40,7 +40,7 @@ def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = N
     """Validate everything, then create the trainer and (unless save=False) its session file."""
     trainer, device = _build(kind, config, settings)
     info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0,
-                   views=trainer.views())
+                   views=trainer.views(), episodes=trainer.episode_spec())
     writer = None
     if save:
         path = Path(out) if out else new_session_path(kind)
@@ -71,7 +71,8 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     trainer, settings, device_obj = load_trainer(path, device)
     writer = SessionWriter.reopen(path, trainer.step)
     info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
-                   trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views())
+                   trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views(),
+                   episodes=trainer.episode_spec())
     return PreparedRun(trainer, writer, info, settings)
 
 

@@ -21,6 +21,7 @@ class RunInfo:
     start_step: int
     session_path: str | None = None
     views: dict = field(default_factory=dict)   # the viewer's choices the trainer starts with (Trainer.views)
+    episodes: object = None                     # EpisodeSpec of a trainer that records games, else None
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Sink:
     def preview(self, step: int, images: dict[str, np.ndarray]) -> None: ...
     def snapshot(self, step: int, images: dict[str, np.ndarray]) -> None: ...
     def checkpoint(self, step: int, blob: bytes) -> None: ...
+    def episode(self, episode) -> None: ...   # a recorded game episode (studio.rl.episode.Episode)
     def status(self, status: Status) -> None: ...
     def event(self, event: Event) -> None: ...
     def flush(self) -> None: ...
@@ -75,6 +77,7 @@ class MultiSink(Sink):
     def preview(self, step, images): self._each("preview", step, images)
     def snapshot(self, step, images): self._each("snapshot", step, images)
     def checkpoint(self, step, blob): self._each("checkpoint", step, blob)
+    def episode(self, episode): self._each("episode", episode)
     def status(self, status): self._each("status", status)
     def event(self, event): self._each("event", event)
     def flush(self): self._each("flush")
@@ -87,7 +90,7 @@ class MemorySink(Sink):
     def __init__(self):
         self.info, self.events, self.statuses, self.finished = None, [], [], None
         self.points: dict[str, list] = {}
-        self.previews, self.snapshots, self.checkpoints = [], [], []
+        self.previews, self.snapshots, self.checkpoints, self.episodes = [], [], [], []
 
     def start(self, info):
         self.info = info
@@ -104,6 +107,9 @@ class MemorySink(Sink):
 
     def checkpoint(self, step, blob):
         self.checkpoints.append((step, len(blob)))
+
+    def episode(self, episode):
+        self.episodes.append(episode)
 
     def status(self, status):
         self.statuses.append(status)

@@ -98,7 +98,7 @@ def test_plots_take_batches(qtbot):
 def test_sparse_series_are_drawn_as_they_are(qtbot):
     plots = MetricPlots()
     qtbot.addWidget(plots)
-    plots.setup([Series("train", "T", "loss"), Series("eval", "E", "loss", smooth=False)])
+    plots.setup([Series("train", "T", "loss"), Series("eval", "E", "loss", sparse=True)])
     plots.add_batch(MetricBatch({"train": (np.arange(1, 11), np.arange(10.0)),
                                  "eval": (np.array([1, 5, 10]), np.array([9.0, 4.0, 1.0]))}))
     plots.redraw()
@@ -127,3 +127,48 @@ def test_preview_keeps_only_the_newest_until_taken(qtbot):
     step, images = sink.take_preview()
     assert step == 3 and images["samples"][0, 0, 0] == 7
     assert sink.take_preview() is None
+
+
+def _episode(step: int, length: int, n_actions: int = 2):
+    from studio.rl.episode import Episode
+    ep = Episode(step, 0, (20, 30, 3))
+    for t in range(length + 1):
+        frame = np.full((20, 30, 3), t % 256, np.uint8)
+        q = np.arange(n_actions, dtype=np.float32) + t
+        ep.add(frame, -1 if t == length else t % n_actions, q, 0.0 if t == length else 1.0)
+    return ep
+
+
+def test_episode_player_scrubs_plays_and_shows_q_values(qtbot):
+    from studio.rl.episode import EpisodeSpec
+    from widgets.episode_player import EpisodePlayer
+    player = EpisodePlayer()
+    qtbot.addWidget(player)
+    player.setup(EpisodeSpec("CartPole-v1", (20, 30, 3), ("push left", "push right"), 50))
+    assert not player.btn_play.isEnabled()                     # nothing to play yet
+    player.add_episode(_episode(100, 40))
+    assert player.episode is player.episodes[0] and player.t == 0 and player.btn_play.isEnabled()
+    player.seek(7)
+    assert player.image.image[0, 0, 0] == 7 and player.slider.value() == 7
+    assert "action: push right" in player.readout.text() and "return so far 8" in player.readout.text()
+    assert player.bars.opts["height"].tolist() == [7.0, 8.0]
+    player.slider.setValue(12)
+    assert player.t == 12
+    from PySide6.QtCore import Qt
+    player.setFocus()
+    qtbot.keyClick(player, Qt.Key_Right)
+    assert player.t == 13
+    qtbot.keyClick(player, Qt.Key_End)
+    assert player.t == 40 and "the episode is over" in player.readout.text()
+    # Play from the end starts again from the start, runs at the game's speed, then stops at the end.
+    player.speed.setCurrentIndex(player.speed.findText("4×"))
+    player.toggle_play()
+    assert player.playing and player.t == 0
+    qtbot.waitUntil(lambda: not player.playing, timeout=5000)  # 40 frames at 200 fps: 0.2 s
+    assert player.t == 40
+    # A new episode is shown when the person was watching the newest; not when they picked an older one.
+    player.add_episode(_episode(200, 10))
+    assert player.episode is player.episodes[1]
+    player.choice.setCurrentIndex(0)
+    player.add_episode(_episode(300, 10))
+    assert player.episode is player.episodes[0] and player.choice.count() == 3

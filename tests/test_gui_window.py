@@ -208,16 +208,25 @@ def test_vae_scatter_and_interpolation_follow_the_viewers_choice(qtbot, window):
     assert not interp.picker.isEnabled()
 
 
-def test_dqn_runs_in_the_window_with_its_curves(qtbot, window):
+def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window):
     from studio.trainers.dqn_config import DQNConfig
     w = window
     w.setup.select_model("dqn")
-    w.setup.form.set_values(DQNConfig(hidden=16, learning_starts=100, train_freq=16, gradient_steps=2))
+    assert not w.setup.data.isVisibleTo(w)                     # a game agent has no dataset to choose
+    w.setup.form.set_values(DQNConfig(hidden=16, learning_starts=100, train_freq=16, gradient_steps=2,
+                                      eval_every=200, eval_episodes=1))
     qtbot.keyClick(w, Qt.Key_Space)
-    qtbot.waitUntil(lambda: _step(w) >= 300, timeout=60000)
+    qtbot.waitUntil(lambda: w.player is not None and len(w.player.episodes) >= 2, timeout=60000)
+    game = w.grids["game"]
+    qtbot.waitUntil(lambda: game.step is not None, timeout=10000)
+    assert game.image.image.shape == (400, 600, 3)           # the live game, in colour
     w.stop()
     qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
-    assert w.grids == {}
-    assert w.plots.buffers["epsilon"].n >= 300 and w.plots.buffers["td_loss"].n > 0
+    assert w.plots.buffers["epsilon"].n >= 400 and w.plots.buffers["td_loss"].n > 0
+    player = w.player
+    assert player.choice.count() == len(player.episodes) and player.episode is player.episodes[-1]
     with SessionReader(w.session_path) as r:
         assert r.kind == "dqn" and len(r.series("episode_return")[0]) > 5
+        assert r.episode_index()["step"].tolist() == [e.step for e in player.episodes]
+    w.setup.select_model("gan")
+    assert w.setup.data.isVisibleTo(w)

@@ -1,4 +1,5 @@
-"""Shows an image stack (n, H, W) uint8 as a grid, e.g. 8×8 generated digits."""
+"""Shows an image stack (n, H, W) uint8 as a grid, e.g. 8×8 generated digits, or one RGB frame (H, W, 3)
+such as the game the agent plays."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
@@ -37,6 +38,7 @@ class ImageGrid(QWidget):
         layout.addWidget(self.view)
         self.picker: PairPicker | None = None  # for a panel showing a path between two chosen items
         self.cols = 8
+        self.frame = False  # one RGB picture rather than a grid of grey ones
         self.label = ""
         self.step = None
         self.source = None  # a callable returning (step, stack) or None: the newest picture to show
@@ -49,21 +51,23 @@ class ImageGrid(QWidget):
             self.show_stack(*found)
 
     def setup(self, panel) -> None:
-        self.cols, self.label, self.step = panel.cols, panel.label, None
+        self.frame = panel.kind == "frame"
+        self.cols, self.label, self.step = getattr(panel, "cols", 1), panel.label, None
         self.image.clear()
         self.title.setText(panel.label)
         self.title.setToolTip(panel.label)
         if self.picker is not None:
             self.picker.setParent(None)
             self.picker = None
-        if panel.pick:
+        if getattr(panel, "pick", 0):
             self.picker = PairPicker(panel.pick)
             self.layout().addWidget(self.picker)
 
     def show_stack(self, step: int, stack: np.ndarray) -> None:
         first = self.step is None
         self.step = step
-        self.image.setImage(tile(stack, self.cols), levels=(0, 255), autoLevels=False)
+        picture = stack if self.frame else tile(stack, self.cols)
+        self.image.setImage(picture, levels=(0, 255), autoLevels=False)
         if first:
             self.box.autoRange(padding=0.01)
         self.title.setText(f"{self.label} — step {step:,}")

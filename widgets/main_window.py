@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QPlainTextEdit,
 from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
+from widgets.episode_player import EpisodePlayer
 from widgets.image_grid import ImageGrid
 from widgets.latent_scatter import LatentScatter
 from widgets.metric_plots import MetricPlots
@@ -37,6 +38,7 @@ class MainWindow(QMainWindow):
         self.panel_layout = QGridLayout(self.panels)
         self.panel_layout.setContentsMargins(0, 0, 0, 0)
         self.grids: dict[str, ImageGrid | LatentScatter] = {}
+        self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
         self._preview = None
         self._pulled: set[str] = set()  # panels that have taken the current preview
         self.banner = QLabel()
@@ -152,6 +154,7 @@ class MainWindow(QMainWindow):
         signals.preview_ready.connect(self._on_preview)
         signals.status_ready.connect(self._on_status)
         signals.event_ready.connect(self._on_event)
+        signals.episode_ready.connect(self._on_episode)
         self.run.worker.finished.connect(self._on_finished)
         self.run.worker.failed.connect(self._on_failed)
         self.run.thread.finished.connect(self._on_thread_done)
@@ -205,18 +208,32 @@ class MainWindow(QMainWindow):
         for grid in self.grids.values():
             grid.setParent(None)
         self.grids.clear()
+        if self.player is not None:
+            self.player.setParent(None)
+            self.player = None
         self._preview = None
+        for row in range(self.panel_layout.rowCount()):
+            self.panel_layout.setRowStretch(row, 0)
+        # A game's frames are wide: the live view and the episode player go one above the other.
+        cols = 1 if info.episodes is not None else 2
         for i, panel in enumerate(info.panels):
             grid = LatentScatter() if panel.kind == "points" else ImageGrid()
             grid.setup(panel)
             grid.source = lambda key=panel.key: self._latest_image(key)
-            self.panel_layout.addWidget(grid, i // 2, i % 2)
+            self.panel_layout.addWidget(grid, i // cols, i % cols)
             self.grids[panel.key] = grid
+        if info.episodes is not None:
+            self.player = EpisodePlayer()
+            self.player.setup(info.episodes)
+            self.panel_layout.addWidget(self.player, len(info.panels), 0)
+            for row in range(len(info.panels) + 1):
+                self.panel_layout.setRowStretch(row, 1)
         self._connect_choices(info)
         self._set_state(self.state)
         # Two columns of image panels need about as much room as the curves.
         total = sum(self.views.sizes())
-        share = {0: 0.0, 1: 0.37}.get(len(info.panels), 0.55)
+        shown = len(info.panels) + (self.player is not None)
+        share = {0: 0.0, 1: 0.37}.get(shown, 0.55)
         self.views.setSizes([int(total * (1 - share)), int(total * share)])
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")
@@ -264,6 +281,10 @@ class MainWindow(QMainWindow):
                 grid.refresher.request()
             else:
                 grid.refresher.now()
+
+    def _on_episode(self, episode):
+        if self.player is not None:
+            self.player.add_episode(episode)
 
     def _on_status(self, status):
         self._status = status

@@ -163,7 +163,7 @@ class MetricPlots(QWidget):
             raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(165), width=1))
             # Wide pens paint slowly. Sparse series mark their points: an evaluation every few hundred
             # steps is a measurement there, not a straight line between.
-            marks = {} if s.smooth else {"symbol": "o", "symbolSize": 4, "symbolBrush": color, "symbolPen": None}
+            marks = {} if not s.sparse else {"symbol": "o", "symbolSize": 4, "symbolBrush": color, "symbolPen": None}
             smooth = plot.plot(pen=pg.mkPen(color, width=1), name=s.label, **marks)
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()

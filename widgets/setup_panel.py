@@ -55,10 +55,11 @@ class SetupPanel(QWidget):
         self.data.addItem(BROWSE, None)
         self.data.setToolTip("Training images: the embedded MNIST digits, or a folder of MNIST-format IDX files")
         self.data.activated.connect(self._maybe_browse)
+        self.data_label = QLabel("Data")
         self.cadence = ConfigForm(RunSettings, hidden=("seed", "device", "data", "threads"))
         run.addRow("Seed", self.seed)
         run.addRow("Device", self.device)
-        run.addRow("Data", self.data)
+        run.addRow(self.data_label, self.data)
         run.addRow(self.cadence)
         outer.addWidget(run_box)
 
@@ -81,7 +82,16 @@ class SetupPanel(QWidget):
         self.form = ConfigForm(cls.config_cls)
         self.form.set_values(cls.presets[cls.default_preset])
         self.hyper_layout.addWidget(self.form)
+        self._show_data_choice()
         self.model_changed.emit(self.kind())
+
+    def _uses_data(self) -> bool:
+        return getattr(TRAINERS[self.kind()], "uses_data", True)
+
+    def _show_data_choice(self) -> None:
+        """A game agent learns from the game it plays: no dataset to choose."""
+        self.data.setVisible(self._uses_data())
+        self.data_label.setVisible(self._uses_data())
 
     def _preset_picked(self, *_):
         self.form.set_values(TRAINERS[self.kind()].presets[self.preset.currentText()])

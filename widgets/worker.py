@@ -30,6 +30,7 @@ class RunSignals(QObject):
     status_ready = Signal(object)   # Status
     event_ready = Signal(object)    # Event
     checkpoint_saved = Signal(int)
+    episode_ready = Signal(object)  # a recorded Episode (its frames compressed: small to pass along)
 
 
 class QtSink(Sink):
@@ -69,6 +70,9 @@ class QtSink(Sink):
 
     def checkpoint(self, step, blob):
         self.signals.checkpoint_saved.emit(step)
+
+    def episode(self, episode):
+        self.signals.episode_ready.emit(episode)
 
 
 def _log_traceback() -> str:

@@ -1,5 +1,6 @@
 """Which gymnasium games the DQN agent can play here, and making them with clear errors."""
 import importlib.util
+import os
 
 from studio.errors import ConfigError
 
@@ -7,6 +8,16 @@ from studio.errors import ConfigError
 CANDIDATES = {"CartPole-v1": "pygame", "Acrobot-v1": "pygame", "MountainCar-v0": "pygame",
               "LunarLander-v3": "Box2D"}
 INSTALL_HINT = {"pygame": "gymnasium[classic-control]", "Box2D": "gymnasium[box2d]"}
+# What each action does, from the games' documentation (a viewer shows these beside the Q-values).
+ACTION_NAMES = {"CartPole-v1": ("push left", "push right"),
+                "Acrobot-v1": ("torque −1", "no torque", "torque +1"),
+                "MountainCar-v0": ("accelerate left", "don't accelerate", "accelerate right"),
+                "LunarLander-v3": ("do nothing", "left engine", "main engine", "right engine")}
+
+
+def action_names(env_id: str, n: int) -> tuple:
+    names = ACTION_NAMES.get(env_id, ())
+    return tuple(names) if len(names) == n else tuple(f"action {i}" for i in range(n))
 
 
 def available_envs() -> list[str]:
@@ -18,6 +29,9 @@ def make_env(env_id: str, render: bool = False):
     """A gymnasium env with discrete actions and a vector observation, or a ConfigError saying what to do."""
     import gymnasium as gym
     from gymnasium.error import DependencyNotInstalled, Error as GymError
+
+    if render:  # frames are drawn off screen: SDL needs no display (without one it prints an error)
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 
     try:
         env = gym.make(env_id, render_mode="rgb_array" if render else None)

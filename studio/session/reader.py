@@ -7,6 +7,7 @@ import h5py
 import numpy as np
 
 from studio.errors import SessionError
+from studio.rl.episode import Episode, EpisodeSpec, compress_frame
 from studio.session import layout as L
 
 
@@ -78,6 +79,36 @@ class SessionReader:
         attrs.setdefault("kind", "images")
         return attrs
 
+    # --- recorded episodes ---
+    def episode_spec(self):
+        """The EpisodeSpec of a session with recorded episodes, else None."""
+        if L.EPISODES not in self.f:
+            return None
+        g = self.f[L.EPISODES]
+        return EpisodeSpec(str(g.attrs["env"]), tuple(g["frames"].shape[1:]),
+                           tuple(str(a) for a in g.attrs["action_names"]), int(g.attrs["fps"]))
+
+    def episode_index(self) -> np.ndarray:
+        """One row per recorded episode: step, seed, start, length, return (layout.EPISODE_DTYPE)."""
+        if L.EPISODES not in self.f:
+            return np.empty(0, L.EPISODE_DTYPE)
+        return self.f[L.EPISODES]["index"][:]
+
+    def episode(self, i: int) -> Episode:
+        g = self.f[L.EPISODES]
+        row = g["index"][i]
+        start, n = int(row["start"]), int(row["length"])
+        frames = g["frames"]
+        ep = Episode(int(row["step"]), int(row["seed"]), tuple(frames.shape[1:]))
+        for t in range(start, start + n):
+            # The stored deflate chunk is exactly the compressed frame a viewer decompresses on demand.
+            mask, chunk = frames.id.read_direct_chunk((t, 0, 0, 0))
+            ep.frames.append(chunk if mask == 0 else compress_frame(frames[t]))
+        ep.actions = g["actions"][start:start + n].tolist()
+        ep.q_values = list(g["q_values"][start:start + n])
+        ep.rewards = g["rewards"][start:start + n].tolist()
+        return ep
+
     # --- events ---
     def events(self) -> list[tuple[int, str, str]]:
         return [(int(r["step"]), r["kind"].decode(), r["message"].decode("utf-8", "replace"))
@@ -117,6 +148,13 @@ class SessionReader:
             span = f", steps {steps[0]}–{steps[-1]}" if len(steps) else ""
             what = "points" if self.panel_attrs(key)["kind"] == "points" else "images"
             lines.append(f"  {what} {key}: {len(steps)} snapshots of {shape}{span}")
+        episodes = self.episode_index()
+        if len(episodes):
+            returns = episodes["return"]
+            mb = self.f[L.EPISODES]["frames"].id.get_storage_size() / 1e6
+            lines.append(f"  episodes: {len(episodes)} recorded ({self.episode_spec().env}), steps {episodes['step'][0]}–"
+                         f"{episodes['step'][-1]}, returns {returns.min():.4g}–{returns.max():.4g}, "
+                         f"last {returns[-1]:.4g}; frames {mb:.1f} MB")
         ckpts = self.checkpoint_steps()
         good = self.latest_checkpoint()
         lines.append(f"  checkpoints: {len(ckpts)} written; latest usable at step "

@@ -73,12 +73,14 @@ class SessionWriter(Sink):
                 ds = metrics.create_dataset(s.key, (0,), maxshape=(None,), dtype=L.METRIC_DTYPE, chunks=(4096,))
                 ds.attrs.update({"label": s.label, "plot": s.plot})
             images = f.create_group(L.IMAGES)
-            for p in info.panels:
+            for p in (p for p in info.panels if p.saved):
                 g = images.create_group(p.key)
                 g.attrs.update(_panel_attrs(p))
                 g.create_dataset("data", (0, *p.shape), maxshape=(None, *p.shape), dtype=p.dtype,
                                  chunks=(1, *p.shape), compression="gzip", compression_opts=4, shuffle=True)
                 g.create_dataset("step", (0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))
+            if info.episodes is not None:
+                _create_episodes(f, info.episodes)
             f.create_dataset(L.EVENTS, (0,), maxshape=(None,), dtype=L.EVENT_DTYPE, chunks=(64,))
             ck = f.create_group(L.CHECKPOINTS)
             for slot in L.CKPT_SLOTS:
@@ -113,6 +115,8 @@ class SessionWriter(Sink):
                 keep = int(np.searchsorted(g["step"][:], keep_through_step, side="left"))
                 g["step"].resize((keep,))
                 g["data"].resize(keep, axis=0)
+            if L.EPISODES in f:
+                _drop_episodes_after(f[L.EPISODES], keep_through_step)
             found = newest_valid_checkpoint(f[L.CHECKPOINTS])
             f.swmr_mode = True
             f.flush()
@@ -138,6 +142,21 @@ class SessionWriter(Sink):
                 g = self.f[L.IMAGES][key]
                 _append(g["data"], stack[None])
                 _append(g["step"], np.array([step], np.int64))
+
+    def episode(self, episode):
+        with self._guard("a recorded episode"):
+            g = self.f[L.EPISODES]
+            start, n = g["frames"].shape[0], len(episode)
+            g["frames"].resize(start + n, axis=0)
+            for i, chunk in enumerate(episode.frames):
+                # The frames are deflate-compressed already: stored as they are, not compressed twice.
+                g["frames"].id.write_direct_chunk((start + i, 0, 0, 0), chunk)
+            actions, q_values, rewards = episode.arrays()
+            _append(g["actions"], actions)
+            _append(g["q_values"], q_values)
+            _append(g["rewards"], rewards)
+            row = np.array([(episode.step, episode.seed, start, n, episode.total_return)], L.EPISODE_DTYPE)
+            _append(g["index"], row)  # last: a reader trusts only rows listed here
 
     def event(self, event):
         with self._guard("an event"):
@@ -181,6 +200,28 @@ class SessionWriter(Sink):
             self.f.close()
         except OSError as exc:
             raise SessionError(f"{self.path}: the session could not be closed cleanly ({exc})") from None
+
+
+def _create_episodes(f: h5py.File, spec) -> None:
+    g = f.create_group(L.EPISODES)
+    g.attrs.update({"env": spec.env, "action_names": list(spec.action_names), "fps": spec.fps})
+    n_actions = len(spec.action_names)
+    g.create_dataset("frames", (0, *spec.frame_shape), maxshape=(None, *spec.frame_shape), dtype=np.uint8,
+                     chunks=(1, *spec.frame_shape), compression="gzip")
+    g.create_dataset("actions", (0,), maxshape=(None,), dtype=np.int16, chunks=(4096,))
+    g.create_dataset("q_values", (0, n_actions), maxshape=(None, n_actions), dtype=np.float32,
+                     chunks=(4096, n_actions))
+    g.create_dataset("rewards", (0,), maxshape=(None,), dtype=np.float32, chunks=(4096,))
+    g.create_dataset("index", (0,), maxshape=(None,), dtype=L.EPISODE_DTYPE, chunks=(64,))
+
+
+def _drop_episodes_after(g: h5py.Group, keep_through_step: int) -> None:
+    index = g["index"]
+    keep = int(np.searchsorted(index.fields("step")[:], keep_through_step, side="right"))
+    index.resize((keep,))
+    rows = int(index[keep - 1]["start"] + index[keep - 1]["length"]) if keep else 0
+    for name in ("frames", "actions", "q_values", "rewards"):
+        g[name].resize(rows, axis=0)
 
 
 def _rebuild(path: Path) -> None:

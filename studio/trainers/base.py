@@ -18,11 +18,17 @@ from studio.data.digits import DigitSet
 class Series:
     """One metric curve: its key in the session file, the label people read, and the plot it goes on.
     `smooth`: draw a moving average over it (not for sparse series such as periodic evaluations,
-    where an average over few, far-apart points would misrepresent them)."""
+    where an average over few, far-apart points would misrepresent them, nor for a schedule).
+    `sparse`: few, far-apart points (periodic evaluations): each is marked, never averaged."""
     key: str
     label: str
     plot: str
     smooth: bool = True
+    sparse: bool = False
+
+    def __post_init__(self):
+        if self.sparse:
+            object.__setattr__(self, "smooth", False)
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class ImagePanel:
     pick: int = 0
     kind = "images"
     dtype = np.uint8
+    saved = True  # snapshots go into the session file
 
 
 @dataclass(frozen=True)
@@ -52,10 +59,23 @@ class PointsPanel:
     pick_for: str = ""
     kind = "points"
     dtype = np.float32
+    saved = True
 
     @property
     def shape(self) -> tuple:
         return (self.n, 3)
+
+
+@dataclass(frozen=True)
+class FramePanel:
+    """One RGB picture, uint8 `shape` (H, W, 3), such as the game as the agent plays it. Shown live only:
+    it changes every step, so snapshots of it would say little (recorded episodes keep the game)."""
+    key: str
+    label: str
+    shape: tuple
+    kind = "frame"
+    dtype = np.uint8
+    saved = False
 
 
 class Trainer(ABC):
@@ -66,6 +86,9 @@ class Trainer(ABC):
         cfg.validate(config)
         self.config, self.data, self.device, self.seed = config, data, device, seed
         self.step = 0
+        # Set by the runner: a long step (a DQN's evaluation episodes) checks it and gives up early, so
+        # stopping, or closing the window, never waits for it.
+        self.stop_requested = lambda: False
         # One generator for everything random in training, so a checkpoint can restore it exactly.
         self.rng = torch.Generator(device=device)
         self.rng.manual_seed(seed)
@@ -95,6 +118,14 @@ class Trainer(ABC):
     def views(self) -> dict:
         """The viewer's current choices, {panel key: value} (what `set_view` last accepted)."""
         return {}
+
+    def episode_spec(self):
+        """An EpisodeSpec (studio.rl.episode) for a trainer that records episodes of a game, else None."""
+        return None
+
+    def take_episodes(self) -> list:
+        """Episodes recorded since the last call (the runner passes them to the sinks)."""
+        return []
 
     @abstractmethod
     def modules(self) -> dict[str, torch.nn.Module]: ...

@@ -8,12 +8,17 @@ from torch.nn import functional as F
 
 from studio.errors import StudioError
 from studio.models.q_network import QNetwork
-from studio.rl.envs import make_env
+from studio.rl.envs import action_names, make_env
+from studio.rl.episode import Episode, EpisodeSpec
 from studio.rl.replay import ReplayBuffer
-from studio.trainers.base import Series, Trainer
+from studio.trainers.base import FramePanel, Series, Trainer
 from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig
 
 RETURN_PLOT, LOSS_PLOT, Q_PLOT, EPS_PLOT = "episode return", "TD loss", "mean max-Q", "ε"
+
+
+class EvaluationInterrupted(Exception):
+    """A stop was requested in the middle of evaluation episodes."""
 
 
 class DQNTrainer(Trainer):
@@ -27,14 +32,18 @@ class DQNTrainer(Trainer):
     def __init__(self, config: DQNConfig, data, device, seed: int):
         super().__init__(config, data, device, seed)
         torch.manual_seed(seed)  # weight initialisation
-        self.env = make_env(config.env)
+        self.env = make_env(config.env, render=True)  # drawn only when a viewer asks for a picture
         obs_dim, self.n_actions = self.env.observation_space.shape[0], int(self.env.action_space.n)
         self.q = QNetwork(obs_dim, self.n_actions, config.hidden, config.layers, config.dueling).to(device)
         self.target = copy.deepcopy(self.q)
         self.opt = torch.optim.Adam(self.q.parameters(), config.lr)
         self.buffer = ReplayBuffer(config.buffer_size, (obs_dim,))
         self.episodes = 0
+        self._recorded: list[Episode] = []
         self._new_episode(seed)
+        frame = self.env.render()
+        self._spec = EpisodeSpec(config.env, tuple(frame.shape), action_names(config.env, self.n_actions),
+                                 int(self.env.metadata.get("render_fps") or 30))
 
     def _new_episode(self, seed: int | None = None) -> None:
         self.obs, _ = self.env.reset(seed=seed)
@@ -44,17 +53,24 @@ class DQNTrainer(Trainer):
     @property
     def series(self):
         return [Series("episode_return", "return of each training episode", RETURN_PLOT),
-                Series("eval_return", "greedy evaluation return (mean)", RETURN_PLOT, smooth=False),
+                Series("eval_return", "greedy evaluation return (mean)", RETURN_PLOT, sparse=True),
                 Series("td_loss", "TD loss", LOSS_PLOT),
                 Series("q_max", "mean max-Q of replayed states", Q_PLOT),
                 Series("epsilon", "ε (exploration)", EPS_PLOT, smooth=False)]
 
     @property
     def panels(self):
-        return []
+        return [FramePanel("game", f"{self.config.env}, as the agent trains (ε-greedy)", self._spec.frame_shape)]
 
     def images(self):
-        return {}
+        return {"game": self.env.render()}
+
+    def episode_spec(self):
+        return self._spec
+
+    def take_episodes(self):
+        recorded, self._recorded = self._recorded, []
+        return recorded
 
     def modules(self):
         return {"q": self.q, "target": self.target}
@@ -63,8 +79,17 @@ class DQNTrainer(Trainer):
         return {"opt": self.opt}
 
     def on_config_changed(self, changed: dict) -> None:
+        self._set_lr()
+
+    def learning_rate(self) -> float:
+        c = self.config
+        if c.lr_decay_steps <= 0:
+            return c.lr
+        return c.lr + (c.lr_end - c.lr) * min(1.0, self.step / c.lr_decay_steps)
+
+    def _set_lr(self) -> None:
         for group in self.opt.param_groups:
-            group["lr"] = self.config.lr
+            group["lr"] = self.learning_rate()
 
     def extra_state(self):
         return {"buffer": self.buffer.state_dict(), "episodes": self.episodes}
@@ -112,11 +137,16 @@ class DQNTrainer(Trainer):
         if c.tau >= 1.0 and self.step % c.target_update == 0:
             self.target.load_state_dict(self.q.state_dict())
         if self.step % c.eval_every == 0:
-            out["eval_return"] = torch.tensor(float(np.mean(self.evaluate(c.eval_episodes))))
+            try:
+                returns = self.evaluate(c.eval_episodes, record=c.record_episodes)
+                out["eval_return"] = torch.tensor(float(np.mean(returns)))
+            except EvaluationInterrupted:
+                pass  # stopping: this evaluation is left out rather than reported half done
         return out
 
     def _learn(self) -> dict[str, torch.Tensor]:
         c = self.config
+        self._set_lr()
         losses, qs = [], []
         for _ in range(c.gradient_steps):
             b = self.buffer.sample(c.batch_size, self.rng, self.device)
@@ -143,23 +173,40 @@ class DQNTrainer(Trainer):
             qs.append(q_all.detach().max(1).values.mean())
         return {"td_loss": torch.stack(losses).mean(), "q_max": torch.stack(qs).mean()}
 
-    def evaluate(self, episodes: int, seed: int | None = None) -> list[float]:
-        """Greedy returns of `episodes` episodes on a separate copy of the game (training's is untouched)."""
-        env = make_env(self.config.env)
+    def evaluate(self, episodes: int, seed: int | None = None, record: bool = False) -> list[float]:
+        """Greedy returns of `episodes` episodes on a separate copy of the game (training's is untouched).
+        record: also keep the first episode frame by frame (see take_episodes)."""
         base = self.seed * 1000 + self.step if seed is None else seed
-        returns = []
+        returns, recorded = [], []
+        env = make_env(self.config.env, render=record)
         try:
             for i in range(episodes):
-                obs, _ = env.reset(seed=base + i)
-                total, done = 0.0, False
-                while not done:
-                    obs, reward, terminated, truncated, _ = env.step(int(self.q_values(obs).argmax()))
-                    total += float(reward)
-                    done = terminated or truncated
-                returns.append(total)
+                episode = Episode(self.step, base + i, self._spec.frame_shape) if record and i == 0 else None
+                returns.append(self._play(env, base + i, episode))
+                if episode is not None:
+                    recorded.append(episode)
         finally:
             env.close()
+        self._recorded += recorded
         return returns
+
+    def _play(self, env, seed: int, episode: Episode | None) -> float:
+        obs, _ = env.reset(seed=seed)
+        total, done = 0.0, False
+        while not done:
+            if self.stop_requested():
+                raise EvaluationInterrupted
+            q = self.q_values(obs)
+            action = int(q.argmax())
+            frame = env.render() if episode is not None else None  # before the step: the state acted in
+            obs, reward, terminated, truncated, _ = env.step(action)
+            total += float(reward)
+            done = terminated or truncated
+            if episode is not None:
+                episode.add(frame, action, q, reward)
+        if episode is not None:
+            episode.add(env.render(), -1, self.q_values(obs), 0.0)
+        return total
 
     def generate(self, n: int, seed: int) -> np.ndarray:
         raise StudioError("a DQN session has no images to sample: the agent plays a game instead")

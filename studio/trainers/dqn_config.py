@@ -16,6 +16,11 @@ class DQNConfig:
     double: bool = param(True, "Double DQN: the online network picks the next action, the target network "
                          "values it (less overestimation).", label="double DQN")
     lr: float = param(2.3e-3, "Adam learning rate.", low=1e-7, high=0.1, live=True, label="learning rate")
+    lr_end: float = param(0.0, "Learning rate at the end of the decay (when `lr decay steps` is above 0).",
+                          low=0.0, high=0.1, live=True, label="final learning rate")
+    lr_decay_steps: int = param(0, "Environment steps over which the learning rate falls linearly to its final "
+                                "value; 0 keeps it constant.", low=0, high=10**8, live=True,
+                                label="lr decay steps")
     gamma: float = param(0.99, "Discount factor γ.", low=0.0, high=0.9999, label="discount γ")
     buffer_size: int = param(100_000, "Transitions kept in the replay buffer.", low=100, high=2_000_000,
                              label="replay size")
@@ -43,6 +48,8 @@ class DQNConfig:
     eval_every: int = param(5000, "Run greedy evaluation episodes every this many environment steps.",
                             low=100, high=10**8, live=True, label="evaluate every")
     eval_episodes: int = param(5, "Greedy episodes per evaluation.", low=1, high=100, live=True)
+    record_episodes: bool = param(True, "Keep the first episode of each evaluation frame by frame in the "
+                                  "session, to play back.", live=True, label="record episodes")
 
 
 PRESETS = {

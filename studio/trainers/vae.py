@@ -47,14 +47,14 @@ class VAETrainer(Trainer):
     @property
     def series(self):
         out = [Series("total", "−ELBO (train)", ELBO_PLOT),
-               Series("heldout_total", "−ELBO (held-out)", ELBO_PLOT, smooth=False),
+               Series("heldout_total", "−ELBO (held-out)", ELBO_PLOT, sparse=True),
                Series("recon", "reconstruction (train)", PARTS_PLOT),
                Series("kl", "KL (train)", PARTS_PLOT),
-               Series("heldout_recon", "reconstruction (held-out)", PARTS_PLOT, smooth=False),
-               Series("heldout_kl", "KL (held-out)", PARTS_PLOT, smooth=False)]
+               Series("heldout_recon", "reconstruction (held-out)", PARTS_PLOT, sparse=True),
+               Series("heldout_kl", "KL (held-out)", PARTS_PLOT, sparse=True)]
         if self.config.two_stage:
             out += [Series("stage2_total", "second stage −ELBO (train)", STAGE2_PLOT),
-                    Series("heldout_stage2_total", "second stage −ELBO (held-out)", STAGE2_PLOT, smooth=False)]
+                    Series("heldout_stage2_total", "second stage −ELBO (held-out)", STAGE2_PLOT, sparse=True)]
         return out
 
     @property
