@@ -153,8 +153,10 @@ def cmd_evaluate(argv: list[str]) -> int:
     args = p.parse_args(argv)
     if not 1 <= args.episodes <= 10_000:
         raise StudioError("--episodes must be between 1 and 10,000")
+    if not 0 <= args.seed < 2**31:
+        raise StudioError("--seed must be between 0 and 2,147,483,647")
     trainer, _, _ = load_trainer(args.session, args.device)
-    if not hasattr(trainer, "evaluate") or trainer.episode_spec() is None:
+    if trainer.episode_spec() is None:
         raise StudioError(f"{args.session}: evaluate plays a game agent (a DQN session); this one is a "
                           f"{trainer.kind.upper()}: use `sample` to draw from it")
     returns = trainer.evaluate(args.episodes, seed=args.seed)

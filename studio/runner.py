@@ -41,7 +41,6 @@ class Runner:
         self.clock = clock
         self._pending = {s.key: ([], []) for s in trainer.series}
         self._saved = {p.key for p in trainer.panels if p.saved}
-        trainer.stop_requested = lambda: control.stopping
         self._last_good = (trainer.step, pack(trainer.state_dict()))
         self._last_ckpt_step = trainer.step
         self.elapsed = 0.0
@@ -81,6 +80,7 @@ class Runner:
     def _halt_on_nonfinite(self, what: str = "A loss") -> None:
         step, blob = self._last_good
         bad_step = self.trainer.step
+        self.trainer.take_episodes()  # played by the broken weights: not worth keeping
         self.control.pause()
         state = unpack(blob, self.trainer.device)
         state["step"] = bad_step  # the step counter goes on: no step number is ever reused
@@ -148,6 +148,7 @@ class Runner:
         """Train until max_steps or a stop; returns 'finished' or 'stopped'. Exceptions propagate after
         the sink has been finished, so what was saved stays saved."""
         t, sink, control = self.trainer, self.sink, self.control
+        t.stop_requested = lambda: control.stopping  # until this run ends
         sink.start(self.info)
         reason = "error"
         clean = False
@@ -207,6 +208,7 @@ class Runner:
                     last_ckpt = self.clock()
             clean = True
         finally:
+            t.stop_requested = lambda: False  # a later evaluate() outside a run is not cut short
             if clean:
                 if self._flush_metrics():
                     if t.step != self._last_ckpt_step:

@@ -69,7 +69,7 @@ def load_trainer(path: str | Path, device: str = "auto"):
 def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     """Continue a session in its own file from its latest usable checkpoint."""
     trainer, settings, device_obj = load_trainer(path, device)
-    writer = SessionWriter.reopen(path, trainer.step)
+    writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec())
     info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
                    trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views(),
                    episodes=trainer.episode_spec())

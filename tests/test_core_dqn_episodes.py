@@ -1,6 +1,7 @@
 """The DQN's game pictures: recorded evaluation episodes (frames, actions, Q-values), their place in the
 session file, resume, the live game panel, stopping mid-evaluation, and `main.py evaluate`."""
 import json
+import zlib
 
 import h5py
 import numpy as np
@@ -72,21 +73,41 @@ def test_resume_keeps_the_episodes_up_to_its_checkpoint(tmp_path, tiny_settings)
     path = tmp_path / "dqn.h5"
     prepared = new_run("dqn", TINY, tiny_settings, path)
     make_runner(prepared, Control(), max_steps=250, preview_seconds=None).run()
-    with h5py.File(path, "r+", locking=False) as f:   # a run that died after recording one more episode
+    with h5py.File(path, "r+", locking=False) as f:
         g = f["episodes"]
-        extra = np.array([(300, 0, g["frames"].shape[0], 0, 9.0)], g["index"].dtype)
+        whole = g["frames"].shape[0]
+        # A run that died after listing one more episode (step 300, past the checkpoint), and while
+        # writing the rows of another (rows with no index row).
         g["index"].resize((3,))
-        g["index"][2] = extra[0]
+        g["index"][2] = np.array([(300, 0, whole, 5, 9.0)], g["index"].dtype)[0]
+        for name in ("frames", "actions", "q_values", "rewards"):
+            g[name].resize(whole + 12, axis=0)
     resumed = resume_run(path, "cpu")
     memory = MemorySink()
     make_runner(resumed, Control(), [memory], max_steps=400, preview_seconds=None).run()
     with SessionReader(path) as r:
         index = r.episode_index()
         assert index["step"].tolist() == [100, 200, 300, 400]
+        assert index["start"][2] == whole                              # both torn writes were cut away
         assert index["return"][2] == memory.episodes[0].total_return   # the stale row was replaced
         ends = index["start"] + index["length"]
         assert index["start"][1:].tolist() == ends[:-1].tolist()        # rows follow one another
-        assert r.f["episodes/frames"].shape[0] == ends[-1]
+        assert r.f["episodes/frames"].shape[0] == r.f["episodes/rewards"].shape[0] == ends[-1]
+        assert np.array_equal(r.episode(3).frame(0), memory.episodes[1].frame(0))
+
+
+def test_a_session_saved_before_episodes_existed_gets_them_on_resume(tmp_path, tiny_settings):
+    path = tmp_path / "old.h5"
+    prepared = new_run("dqn", cfg.from_dict(DQNConfig, {**cfg.to_dict(TINY), "record_episodes": False}),
+                       tiny_settings, path)
+    make_runner(prepared, Control(), max_steps=150, preview_seconds=None).run()
+    with h5py.File(path, "r+", locking=False) as f:   # as the first DQN sessions were written
+        del f["episodes"]
+    resumed = resume_run(path, "cpu")
+    resumed.trainer.config = cfg.from_dict(DQNConfig, {**cfg.to_dict(TINY)})
+    make_runner(resumed, Control(), max_steps=200, preview_seconds=None).run()
+    with SessionReader(path) as r:
+        assert r.episode_index()["step"].tolist() == [200]
 
 
 def test_the_live_game_view_shows_the_training_episode():
@@ -96,17 +117,17 @@ def test_the_live_game_view_shows_the_training_episode():
     first = t.images()["game"]
     for _ in range(5):
         t.train_step()
-    assert first.shape == panel.shape and not np.array_equal(first, t.images()["game"])
+    assert first.shape == (400, 600, 3) and not np.array_equal(first, t.images()["game"])
 
 
 def test_a_stop_interrupts_the_evaluation_episodes():
-    config = cfg.from_dict(DQNConfig, {**cfg.to_dict(TINY), "eval_every": 100, "eval_episodes": 100})
+    config = cfg.from_dict(DQNConfig, {**cfg.to_dict(TINY), "eval_every": 100, "eval_episodes": 20})
     t = DQNTrainer(config, None, torch.device("cpu"), 0)
     calls = []
-    t.stop_requested = lambda: calls.append(1) or len(calls) > 30
+    t.stop_requested = lambda: calls.append(1) or len(calls) > 3
     outs = [t.train_step() for _ in range(100)]
     assert "eval_return" not in outs[-1] and t.take_episodes() == []
-    assert len(calls) == 31                                       # it gave up at the first check after the stop
+    assert len(calls) == 4                  # it gave up at the first check after the stop (one per time step)
 
 
 def test_evaluate_command_prints_json(tmp_path, sessions_dir):
@@ -130,8 +151,17 @@ def test_evaluate_refuses_a_session_that_is_not_a_game_agent(tmp_path, sessions_
     assert result.returncode == 2 and "DQN" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_episode_frames_round_trip_compressed():
+def test_episode_frames_round_trip_compressed_and_keep_their_size():
     ep = Episode(5, 1, (4, 6, 3))
     frame = np.arange(72, dtype=np.uint8).reshape(4, 6, 3)
     ep.add(frame, 1, np.array([0.5, 2.0]), 1.0)
-    assert np.array_equal(ep.frame(0), frame) and ep.nbytes() == len(ep.frames[0])
+    frame[:] = 0                                                  # the caller reusing its array changes nothing
+    assert np.array_equal(ep.frame(0), np.arange(72, dtype=np.uint8).reshape(4, 6, 3))
+    assert ep.finish().frames[0] == zlib.compress(np.arange(72, dtype=np.uint8).tobytes(), 1)
+    with pytest.raises(ValueError, match="frame"):
+        ep.add(np.zeros((4, 7, 3), np.uint8), 0, np.zeros(2), 0.0)
+
+
+def test_evaluate_refuses_a_negative_seed(tmp_path, sessions_dir):
+    result = cli(["evaluate", tmp_path / "none.h5", "--seed", "-1"], sessions_dir)
+    assert result.returncode == 2 and "--seed" in result.stderr

@@ -150,7 +150,7 @@ def test_episode_player_scrubs_plays_and_shows_q_values(qtbot):
     assert player.episode is player.episodes[0] and player.t == 0 and player.btn_play.isEnabled()
     player.seek(7)
     assert player.image.image[0, 0, 0] == 7 and player.slider.value() == 7
-    assert "action: push right" in player.readout.text() and "return so far 8" in player.readout.text()
+    assert "action: push right" in player.readout.text() and "return so far 7" in player.readout.text()
     assert player.bars.opts["height"].tolist() == [7.0, 8.0]
     player.slider.setValue(12)
     assert player.t == 12
@@ -170,5 +170,12 @@ def test_episode_player_scrubs_plays_and_shows_q_values(qtbot):
     player.add_episode(_episode(200, 10))
     assert player.episode is player.episodes[1]
     player.choice.setCurrentIndex(0)
+    player.choice.activated.emit(0)                            # as a person's pick arrives
     player.add_episode(_episode(300, 10))
     assert player.episode is player.episodes[0] and player.choice.count() == 3
+    player.choice.setCurrentIndex(2)
+    player.choice.activated.emit(2)                            # back to the newest: follow again
+    player.toggle_play()
+    player.add_episode(_episode(400, 10))                      # arrives while one plays: shown after it
+    assert player.episode is player.episodes[2]
+    qtbot.waitUntil(lambda: player.episode is player.episodes[3], timeout=5000)

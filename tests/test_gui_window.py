@@ -230,3 +230,52 @@ def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window)
         assert r.episode_index()["step"].tolist() == [e.step for e in player.episodes]
     w.setup.select_model("gan")
     assert w.setup.data.isVisibleTo(w)
+
+
+def _saved_gan(tmp_path, steps=60):
+    from studio.control import Control
+    from studio.run_settings import RunSettings
+    from studio.runs import make_runner, new_run
+    path = tmp_path / "saved.h5"
+    prepared = new_run("gan", TINY, RunSettings(seed=0, device="cpu", snapshot_every=10), path)
+    make_runner(prepared, Control(), max_steps=steps, preview_seconds=None).run()
+    return path
+
+
+def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
+    w = window
+    path = _saved_gan(tmp_path)
+    assert w.open_session(path)
+    assert w.timeline.isVisibleTo(w) and w.plots.buffers["loss_d"].n == 60
+    grid = w.grids["samples"]
+    assert grid.step == 60                                       # the newest snapshot first
+    with SessionReader(path) as r:
+        w.timeline.go_to(3)                                      # the slider's 4th position: step 5
+        assert grid.step == 5 and np.array_equal(grid.image.image, _tile_of(r.snapshot("samples", 3)))
+    w.timeline.step_box.setValue(27)                             # a typed step shows the snapshot at or before it
+    assert grid.step == 20 and w.timeline.slider.value() == 5
+    w.timeline.slider.setFocus()
+    qtbot.keyClick(w.timeline.slider, Qt.Key_Right)
+    assert grid.step == 30
+    qtbot.keyClick(w, Qt.Key_Space)                              # Start: a new run replaces the view
+    qtbot.waitUntil(lambda: _step(w) >= 3, timeout=20000)
+    assert w.viewed is None and not w.timeline.isVisibleTo(w)
+    assert not w.open_session(path) and "Stop the current run" in w.banner.text()
+
+
+def _tile_of(stack):
+    from widgets.image_grid import tile
+    return tile(stack, 8)
+
+
+def test_opening_a_damaged_or_foreign_file_says_so(qtbot, window, tmp_path):
+    w = window
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"not an hdf5 file at all" * 100)
+    assert not w.open_session(bad)
+    assert "Not opened" in w.banner.text() and w.viewed is None
+    path = _saved_gan(tmp_path, steps=20)
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    w.open_session(cut)                                          # whatever it manages, it never raises
+    assert w.open_session(path)                                  # and the window still works

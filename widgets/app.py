@@ -1,4 +1,4 @@
-"""Start the desktop app: `python main.py [--model gan] [--start]`."""
+"""Start the desktop app: `python main.py [FILE.h5] [--model gan] [--start]`."""
 import argparse
 import os
 import sys
@@ -35,7 +35,8 @@ def run_app(argv: list[str]) -> int:
     from studio.trainers.registry import TRAINERS
 
     parser = argparse.ArgumentParser(prog="main.py", description="Training Studio: watch neural networks learn. "
-                                     "Headless commands: main.py train|sample|info --help")
+                                     "Headless commands: main.py train|sample|evaluate|info --help")
+    parser.add_argument("session", nargs="?", help="a saved session (.h5) to open")
     parser.add_argument("--model", choices=sorted(TRAINERS), help="model to select at start")
     parser.add_argument("--start", action="store_true", help="start training right away with the defaults")
     args = parser.parse_args(argv)
@@ -56,6 +57,8 @@ def run_app(argv: list[str]) -> int:
     if args.model:
         window.setup.select_model(args.model)
     window.show()
+    if args.session:
+        window.open_session(args.session)
     if args.start:
         QTimer.singleShot(0, window.start)
     return app.exec()

@@ -12,6 +12,7 @@ from widgets.refresh import TimedGraphicsLayout, fix_two_lines
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_DRAW_HZ = 30          # faster playback skips frames rather than falling behind the clock
+KEEP = 60                 # episodes kept in memory (~1.5 MB each for CartPole); older ones stay in the file
 CHOSEN, OTHER = "#d62728", "#9ab3cf"
 
 
@@ -28,6 +29,8 @@ class EpisodePlayer(QWidget):
         self.choice = QComboBox()
         self.choice.setToolTip("Which recorded episode to play: the step it was played at and its return")
         self.choice.currentIndexChanged.connect(self._choose)
+        # Picking an older episode stops following new ones; picking the newest follows again.
+        self.choice.activated.connect(lambda i: setattr(self, "following", i == len(self.episodes) - 1))
         layout.addWidget(self.choice)
 
         self.view = TimedGraphicsLayout()
@@ -53,9 +56,9 @@ class EpisodePlayer(QWidget):
         controls = QHBoxLayout()
         icon = self.style().standardIcon
         self._icons = {"play": icon(QStyle.SP_MediaPlay), "pause": icon(QStyle.SP_MediaPause)}
-        self.btn_prev = self._button(icon(QStyle.SP_MediaSeekBackward), "Previous frame (←)", lambda: self.seek(self.t - 1))
+        self.btn_prev = self._button(icon(QStyle.SP_MediaSeekBackward), "Previous frame (←)", lambda: self._step_by(-1))
         self.btn_play = self._button(self._icons["play"], "Play / pause the episode", self.toggle_play)
-        self.btn_next = self._button(icon(QStyle.SP_MediaSeekForward), "Next frame (→)", lambda: self.seek(self.t + 1))
+        self.btn_next = self._button(icon(QStyle.SP_MediaSeekForward), "Next frame (→)", lambda: self._step_by(1))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setToolTip("Scrub through the episode frame by frame")
         self.slider.valueChanged.connect(self._slid)
@@ -73,6 +76,7 @@ class EpisodePlayer(QWidget):
         layout.addWidget(self.readout)
 
         self.spec = None
+        self.following = True  # show each new episode as it arrives
         self.episodes: list = []
         self.episode = None
         self.t = 0
@@ -97,7 +101,7 @@ class EpisodePlayer(QWidget):
     def setup(self, spec) -> None:
         """A new run: its game's action names and frame rate; no episodes yet."""
         self.pause()
-        self.spec, self.episodes, self.episode = spec, [], None
+        self.spec, self.episodes, self.episode, self.following = spec, [], None, True
         self.choice.clear()
         self.image.clear()
         self.bars.setOpts(x=[], height=[])
@@ -109,13 +113,25 @@ class EpisodePlayer(QWidget):
         self._set_enabled(False)
 
     def add_episode(self, episode) -> None:
-        """Keep a newly recorded episode; show it unless the person is looking at another one."""
-        following = self.choice.currentIndex() in (-1, len(self.episodes) - 1) and not self.playing
+        """Keep a newly recorded episode; show it if the person follows the newest and is not playing
+        one (then it shows when that one ends)."""
         self.episodes.append(episode)
         self.choice.addItem(f"step {episode.step:,} — return {episode.total_return:g} ({len(episode) - 1} steps)")
-        self.title.setText(f"Recorded evaluation episodes of {self.spec.env} (greedy): {len(self.episodes)}")
-        if following:
+        if len(self.episodes) > KEEP:
+            self._forget_oldest()
+        kept = " (the newest kept here; all are in the session file)" if len(self.episodes) == KEEP else ""
+        self.title.setText(f"Recorded evaluation episodes of {self.spec.env} (greedy): {len(self.episodes)}{kept}")
+        if self.following and not self.playing:
             self.choice.setCurrentIndex(len(self.episodes) - 1)
+
+    def _forget_oldest(self) -> None:
+        shown = self.choice.currentIndex()
+        self.choice.blockSignals(True)
+        self.episodes.pop(0)
+        self.choice.removeItem(0)
+        self.choice.blockSignals(False)
+        if shown == 0:  # it was the one on screen: show the oldest still kept
+            self._choose(0)
 
     def _choose(self, index: int) -> None:
         if not 0 <= index < len(self.episodes):
@@ -123,7 +139,8 @@ class EpisodePlayer(QWidget):
         self.pause()
         self.episode = self.episodes[index]
         actions, q, rewards = self.episode.arrays()
-        self._arrays = (actions, q, np.cumsum(rewards))
+        # Frame t is the state before reward t: the return so far excludes it.
+        self._arrays = (actions, q, np.concatenate([[0.0], np.cumsum(rewards)[:-1]]))
         low, high = min(0.0, float(q.min())), max(0.0, float(q.max()))
         self.q_plot.setYRange(low, high + 0.05 * (high - low or 1), padding=0)
         self._set_enabled(True)
@@ -137,6 +154,13 @@ class EpisodePlayer(QWidget):
     @property
     def playing(self) -> bool:
         return self.timer.isActive()
+
+    def _step_by(self, n: int) -> None:
+        self.pause()
+        self.seek(self.t + n)
+
+    def _fps(self) -> float:
+        return self.spec.fps * SPEEDS[self.speed.currentIndex()]
 
     def seek(self, t: int) -> None:
         if self.episode is None:
@@ -173,8 +197,7 @@ class EpisodePlayer(QWidget):
             if self.t >= len(self.episode) - 1:
                 self.seek(0)  # play again from the start
             self._restart_clock()
-            fps = self.spec.fps * SPEEDS[self.speed.currentIndex()]
-            self.timer.start(int(1000 / min(fps, MAX_DRAW_HZ)))
+            self.timer.start(int(1000 / min(self._fps(), MAX_DRAW_HZ)))
             self.btn_play.setIcon(self._icons["pause"])
 
     def pause(self) -> None:
@@ -184,16 +207,16 @@ class EpisodePlayer(QWidget):
     def _restart_clock(self) -> None:
         self._clock = (time.monotonic(), self.t)
         if self.playing:
-            fps = self.spec.fps * SPEEDS[self.speed.currentIndex()]
-            self.timer.setInterval(int(1000 / min(fps, MAX_DRAW_HZ)))
+            self.timer.setInterval(int(1000 / min(self._fps(), MAX_DRAW_HZ)))
 
     def _tick(self) -> None:
         started, frame0 = self._clock
-        fps = self.spec.fps * SPEEDS[self.speed.currentIndex()]
-        t = frame0 + int((time.monotonic() - started) * fps)
+        t = frame0 + int((time.monotonic() - started) * self._fps())
         self.seek(t)
         if t >= len(self.episode) - 1:
             self.pause()
+            if self.following and self.episode is not self.episodes[-1]:
+                self.choice.setCurrentIndex(len(self.episodes) - 1)  # one arrived while this one played
 
     def keyPressEvent(self, event) -> None:
         moves = {Qt.Key_Left: self.t - 1, Qt.Key_Right: self.t + 1, Qt.Key_Home: 0, Qt.Key_End: 10**9}

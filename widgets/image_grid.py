@@ -2,12 +2,9 @@
 such as the game the agent plays."""
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from widgets.pair_picker import PairPicker
-from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout, fix_two_lines
-
-GRID_MIN_S, GRID_SHARE = 0.25, 0.01  # a few new grids a second, at most 1% of the GUI thread
+from widgets.panel_view import PanelView
 
 
 def tile(stack: np.ndarray, cols: int, gap: int = 2) -> np.ndarray:
@@ -21,41 +18,22 @@ def tile(stack: np.ndarray, cols: int, gap: int = 2) -> np.ndarray:
     return out
 
 
-class ImageGrid(QWidget):
+class ImageGrid(PanelView):
     def __init__(self, parent=None):
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("")
-        # A title whose width follows the step count would re-lay out (and repaint) the whole window.
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        fix_two_lines(self.title)
-        layout.addWidget(self.title)
-        self.view = TimedGraphicsLayout()
         self.box = self.view.addViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
-        layout.addWidget(self.view)
+        self.layout().addWidget(self.view)
         self.picker: PairPicker | None = None  # for a panel showing a path between two chosen items
         self.cols = 8
         self.frame = False  # one RGB picture rather than a grid of grey ones
-        self.label = ""
-        self.step = None
-        self.source = None  # a callable returning (step, stack) or None: the newest picture to show
-        self.refresher = BudgetedRefresh(self._pull, GRID_MIN_S, GRID_SHARE, self)
-        self.view.refresher = self.refresher
-
-    def _pull(self) -> None:
-        found = self.source() if self.source is not None else None
-        if found is not None:
-            self.show_stack(*found)
 
     def setup(self, panel) -> None:
+        super().setup(panel)
         self.frame = panel.kind == "frame"
-        self.cols, self.label, self.step = getattr(panel, "cols", 1), panel.label, None
+        self.cols = getattr(panel, "cols", 1)
         self.image.clear()
-        self.title.setText(panel.label)
-        self.title.setToolTip(panel.label)
         if self.picker is not None:
             self.picker.setParent(None)
             self.picker = None
@@ -63,11 +41,10 @@ class ImageGrid(QWidget):
             self.picker = PairPicker(panel.pick)
             self.layout().addWidget(self.picker)
 
-    def show_stack(self, step: int, stack: np.ndarray) -> None:
+    def show_content(self, step: int, stack: np.ndarray) -> None:
         first = self.step is None
-        self.step = step
         picture = stack if self.frame else tile(stack, self.cols)
         self.image.setImage(picture, levels=(0, 255), autoLevels=False)
         if first:
             self.box.autoRange(padding=0.01)
-        self.title.setText(f"{self.label} — step {step:,}")
+        self._titled(step)

@@ -4,34 +4,27 @@ shift-click 'to'."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
-from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout, fix_two_lines
-
-SCATTER_MIN_S, SCATTER_SHARE = 0.25, 0.01
+from widgets.panel_view import PanelView
+from widgets.refresh import fix_two_lines
 # Ten distinguishable colours (the common 'tab10' categorical palette).
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
            "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 PICK_RADIUS_PX = 12  # a click further than this from every point chooses nothing
 
 
-class LatentScatter(QWidget):
+class LatentScatter(PanelView):
     pointPicked = Signal(int, int)  # point index, end (0: from, 1: to)
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("")
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        fix_two_lines(self.title)
-        layout.addWidget(self.title)
+        layout = self.layout()
         # The colour key sits beside the plot's title, not over the points as a legend would.
         self.key = QLabel("")
         self.key.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         fix_two_lines(self.key)
         layout.addWidget(self.key)
-        self.view = TimedGraphicsLayout()
         self.plot = self.view.addPlot()
         self.plot.setMenuEnabled(False)       # the right button chooses a point instead
         self.plot.hideButtons()
@@ -43,13 +36,9 @@ class LatentScatter(QWidget):
         self.mark_labels = [pg.TextItem(t, color="k", anchor=(0, 1)) for t in ("A", "B")]
         self.points = np.zeros((0, 3), np.float32)
         self.pair: tuple[int, int] | None = None
-        self.label, self.step, self.source = "", None, None
-        self.refresher = BudgetedRefresh(self._pull, SCATTER_MIN_S, SCATTER_SHARE, self)
-        self.view.refresher = self.refresher
 
     def setup(self, panel) -> None:
-        self.label, self.step = panel.label, None
-        self.title.setText(panel.label)
+        super().setup(panel)
         self.title.setToolTip(f"{panel.label}\nLeft-click a point: interpolate from it; right-click or "
                               "shift-click: to it.")
         self.plot.clear()
@@ -67,19 +56,14 @@ class LatentScatter(QWidget):
             self.plot.addItem(text)
         self.points = np.zeros((0, 3), np.float32)
 
-    def _pull(self) -> None:
-        found = self.source() if self.source is not None else None
-        if found is not None:
-            self.show_points(*found)
-
-    def show_points(self, step: int, points: np.ndarray) -> None:
-        self.step, self.points = step, points
+    def show_content(self, step: int, points: np.ndarray) -> None:
+        self.points = points
         labels = points[:, 2].astype(np.int64)
         for i, item in enumerate(self.items):
             mine = labels == i
             item.setData(points[mine, 0], points[mine, 1])
         self._draw_marks()
-        self.title.setText(f"{self.label} — step {step:,}")
+        self._titled(step)
 
     def mark(self, a: int, b: int) -> None:
         """Ring the two chosen points."""

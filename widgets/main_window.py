@@ -3,10 +3,10 @@ import time
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle,
+                               QToolBar, QVBoxLayout, QWidget)
 
-from studio.errors import ConfigError
+from studio.errors import ConfigError, SessionError
 from studio.progress import format_clock
 from studio.runs import new_run
 from widgets.episode_player import EpisodePlayer
@@ -14,7 +14,9 @@ from widgets.image_grid import ImageGrid
 from widgets.latent_scatter import LatentScatter
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
+from widgets.session_view import SessionView
 from widgets.setup_panel import SetupPanel
+from widgets.timeline import TimelineBar
 from widgets.worker import TrainingThread
 
 
@@ -39,6 +41,11 @@ class MainWindow(QMainWindow):
         self.panel_layout.setContentsMargins(0, 0, 0, 0)
         self.grids: dict[str, ImageGrid | LatentScatter] = {}
         self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
+        self.viewed: SessionView | None = None     # a saved session on screen (File ▸ Open)
+        self.timeline = TimelineBar()
+        self.timeline.setVisible(False)
+        self.timeline.stepChosen.connect(lambda step: self.viewed and self.viewed.show_step(step))
+        self.setAcceptDrops(True)
         self._preview = None
         self._pulled: set[str] = set()  # panels that have taken the current preview
         self.banner = QLabel()
@@ -62,6 +69,7 @@ class MainWindow(QMainWindow):
         body.addWidget(views)
         body.addWidget(self.log)
         body.setSizes([640, 110])
+        mid.addWidget(self.timeline)
         mid.addWidget(body)
         main = QSplitter(Qt.Horizontal)
         main.addWidget(self.setup)
@@ -94,6 +102,10 @@ class MainWindow(QMainWindow):
         self.act_stop.setToolTip("Stop and save the session (Ctrl+.)")
         for act in (self.act_start, self.act_step, self.act_stop):
             bar.addAction(act)
+        self.act_open = QAction("&Open Session…", self, shortcut=QKeySequence.Open, triggered=self.choose_session)
+        self.act_open.setToolTip("Open a saved session (.h5): its curves, snapshots and episodes")
+        menu = self.menuBar().addMenu("&File")
+        menu.addAction(self.act_open)
 
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
@@ -137,6 +149,49 @@ class MainWindow(QMainWindow):
         elif self.state == "paused":
             self.resume()
 
+    # --- saved sessions ---
+    def choose_session(self):
+        from studio.session.paths import sessions_dir
+        path, _ = QFileDialog.getOpenFileName(self, "Open a session", str(sessions_dir()),
+                                              "Training Studio sessions (*.h5 *.hdf5);;All files (*)")
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path) -> bool:
+        """Show a saved session; False (and a message) if it cannot be read or a run is on."""
+        if self.state != "idle":
+            self.show_message("Stop the current run before opening a session.", error=True)
+            return False
+        self.close_viewed()
+        try:
+            self.viewed = SessionView(self, path)
+        except SessionError as exc:
+            self.show_message(f"Not opened: {exc}", error=True)
+            return False
+        r = self.viewed.reader
+        self.info, self.session_path = None, str(path)
+        self.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}.")
+        self.lbl_step.setText(f"step {r.last_step():,}")
+        self.lbl_state.setText("viewing")
+        self.lbl_device.setText(r.device)
+        self.lbl_file.setText(str(path))
+        return True
+
+    def close_viewed(self) -> None:
+        if self.viewed is not None:
+            self.viewed.close()
+            self.viewed = None
+        self.timeline.setVisible(False)
+
+    def dragEnterEvent(self, event):
+        urls = event.mimeData().urls()
+        if self.state == "idle" and len(urls) == 1 and urls[0].isLocalFile():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):
+        self.open_session(event.mimeData().urls()[0].toLocalFile())
+
+    # --- runs ---
     def start(self):
         kind = self.setup.kind()
         try:
@@ -146,6 +201,7 @@ class MainWindow(QMainWindow):
             return
         self.show_message("")
         self.log.clear()
+        self.close_viewed()
         self.current_config = config
         self.run = TrainingThread(lambda: new_run(kind, config, settings))
         signals = self.run.sink.signals
@@ -204,40 +260,47 @@ class MainWindow(QMainWindow):
     def _on_started(self, info):
         self.info = info
         self.session_path = info.session_path
+        self.close_viewed()
         self.plots.setup(info.series)
+        self._preview = None
+        self.build_panels(info.panels, info.episodes)
+        for key, grid in self.grids.items():
+            grid.source = lambda key=key: self._latest_image(key)
+        self._connect_choices(info)
+        self._set_state(self.state)
+        self.lbl_device.setText(info.device_name)
+        self.lbl_file.setText(info.session_path or "")
+        self.lbl_state.setText(self.state)
+
+    def build_panels(self, panels, episodes) -> None:
+        """Replace the panel views by one per panel (and an episode player for a game agent)."""
         for grid in self.grids.values():
             grid.setParent(None)
         self.grids.clear()
         if self.player is not None:
+            self.player.pause()
             self.player.setParent(None)
             self.player = None
-        self._preview = None
         for row in range(self.panel_layout.rowCount()):
             self.panel_layout.setRowStretch(row, 0)
         # A game's frames are wide: the live view and the episode player go one above the other.
-        cols = 1 if info.episodes is not None else 2
-        for i, panel in enumerate(info.panels):
+        cols = 1 if episodes is not None else 2
+        for i, panel in enumerate(panels):
             grid = LatentScatter() if panel.kind == "points" else ImageGrid()
             grid.setup(panel)
-            grid.source = lambda key=panel.key: self._latest_image(key)
             self.panel_layout.addWidget(grid, i // cols, i % cols)
             self.grids[panel.key] = grid
-        if info.episodes is not None:
+        if episodes is not None:
             self.player = EpisodePlayer()
-            self.player.setup(info.episodes)
-            self.panel_layout.addWidget(self.player, len(info.panels), 0)
-            for row in range(len(info.panels) + 1):
+            self.player.setup(episodes)
+            self.panel_layout.addWidget(self.player, len(panels), 0)
+            for row in range(len(panels) + 1):
                 self.panel_layout.setRowStretch(row, 1)
-        self._connect_choices(info)
-        self._set_state(self.state)
-        # Two columns of image panels need about as much room as the curves.
+        # Panels in two columns (or a game and its player) need about as much room as the curves.
         total = sum(self.views.sizes())
-        shown = len(info.panels) + (self.player is not None)
+        shown = len(panels) + (self.player is not None)
         share = {0: 0.0, 1: 0.37}.get(shown, 0.55)
         self.views.setSizes([int(total * (1 - share)), int(total * share)])
-        self.lbl_device.setText(info.device_name)
-        self.lbl_file.setText(info.session_path or "")
-        self.lbl_state.setText(self.state)
 
     def _connect_choices(self, info) -> None:
         """Pair pickers send the viewer's choice to the trainer; scatters choose by click and ring the pair."""
@@ -330,4 +393,5 @@ class MainWindow(QMainWindow):
                 self.run.thread.finished.connect(self.close)
                 event.ignore()
                 return
+        self.close_viewed()
         event.accept()

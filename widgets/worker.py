@@ -30,7 +30,7 @@ class RunSignals(QObject):
     status_ready = Signal(object)   # Status
     event_ready = Signal(object)    # Event
     checkpoint_saved = Signal(int)
-    episode_ready = Signal(object)  # a recorded Episode (its frames compressed: small to pass along)
+    episode_ready = Signal(object)  # a recorded Episode (the trainer keeps no reference to it)
 
 
 class QtSink(Sink):

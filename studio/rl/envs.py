@@ -25,6 +25,19 @@ def available_envs() -> list[str]:
     return [env_id for env_id, module in CANDIDATES.items() if importlib.util.find_spec(module) is not None]
 
 
+def first_frame(env, env_id: str):
+    """Reset the game and draw it once: the frame size, and a clear error if drawing needs a package."""
+    from gymnasium.error import DependencyNotInstalled
+
+    try:
+        env.reset(seed=0)
+        return env.render()
+    except DependencyNotInstalled as exc:
+        extra = INSTALL_HINT.get(CANDIDATES.get(env_id, ""), "the environment's extras")
+        raise ConfigError(f"drawing {env_id} needs a package that is not installed: pip install \"{extra}\" "
+                          f"({exc})") from None
+
+
 def make_env(env_id: str, render: bool = False):
     """A gymnasium env with discrete actions and a vector observation, or a ConfigError saying what to do."""
     import gymnasium as gym

@@ -5,11 +5,22 @@ same bytes go into the session file as HDF5 deflate chunks, and a viewer decompr
 it shows.
 """
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
 FRAME_LEVEL = 1  # zlib level: 6 is ~2x smaller on these flat drawings but several times slower to write
+# zlib releases the GIL while it compresses: a frame compresses on the other core while the game draws
+# the next one.
+_compressor = None
+
+
+def _submit(frame: np.ndarray) -> Future:
+    global _compressor
+    if _compressor is None:
+        _compressor = ThreadPoolExecutor(1, thread_name_prefix="frame-compress")
+    return _compressor.submit(compress_frame, frame)
 
 
 @dataclass(frozen=True)
@@ -28,16 +39,23 @@ class Episode:
     step: int                # the training step at which the agent played it
     seed: int                # the game's reset seed: the episode can be played again
     frame_shape: tuple
-    frames: list = field(default_factory=list)  # zlib-compressed uint8 (H, W, 3), one per row
+    frames: list = field(default_factory=list)  # zlib-compressed uint8 (H, W, 3), one per row (see finish)
     actions: list = field(default_factory=list)
     q_values: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
 
     def add(self, frame: np.ndarray, action: int, q_values: np.ndarray, reward: float) -> None:
-        self.frames.append(compress_frame(frame))
+        if frame.shape != tuple(self.frame_shape):
+            raise ValueError(f"a frame of {frame.shape} in an episode of {self.frame_shape} frames")
+        self.frames.append(_submit(np.array(frame, np.uint8, copy=True)))
         self.actions.append(int(action))
         self.q_values.append(np.asarray(q_values, np.float32))
         self.rewards.append(float(reward))
+
+    def finish(self) -> "Episode":
+        """Wait for the frames still being compressed; after this every frame is bytes."""
+        self.frames = [f.result() if isinstance(f, Future) else f for f in self.frames]
+        return self
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -47,7 +65,9 @@ class Episode:
         return float(sum(self.rewards))
 
     def frame(self, t: int) -> np.ndarray:
-        return np.frombuffer(zlib.decompress(self.frames[t]), np.uint8).reshape(self.frame_shape)
+        data = self.frames[t]
+        data = data.result() if isinstance(data, Future) else data
+        return np.frombuffer(zlib.decompress(data), np.uint8).reshape(self.frame_shape)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """actions int16 (T,), q_values float32 (T, A), rewards float32 (T,)."""
@@ -55,7 +75,7 @@ class Episode:
                 np.asarray(self.rewards, np.float32))
 
     def nbytes(self) -> int:
-        return sum(len(f) for f in self.frames)
+        return sum(len(f) for f in self.finish().frames)
 
 
 def compress_frame(frame: np.ndarray) -> bytes:

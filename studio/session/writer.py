@@ -71,7 +71,7 @@ class SessionWriter(Sink):
             metrics = f.create_group(L.METRICS)
             for s in info.series:
                 ds = metrics.create_dataset(s.key, (0,), maxshape=(None,), dtype=L.METRIC_DTYPE, chunks=(4096,))
-                ds.attrs.update({"label": s.label, "plot": s.plot})
+                ds.attrs.update({"label": s.label, "plot": s.plot, "smooth": s.smooth, "sparse": s.sparse})
             images = f.create_group(L.IMAGES)
             for p in (p for p in info.panels if p.saved):
                 g = images.create_group(p.key)
@@ -94,9 +94,10 @@ class SessionWriter(Sink):
         return cls(path, f)
 
     @classmethod
-    def reopen(cls, path: str | Path, keep_through_step: int) -> "SessionWriter":
+    def reopen(cls, path: str | Path, keep_through_step: int, episodes=None) -> "SessionWriter":
         """Open an existing session to continue it: drop everything recorded after `keep_through_step`
-        (the checkpoint training resumes from), so no step appears twice."""
+        (the checkpoint training resumes from), so no step appears twice. `episodes`: the EpisodeSpec of
+        a trainer that records episodes (a session written before it did gets the group now)."""
         path = Path(path)
         try:
             f = h5py.File(path, "r+", libver="latest")
@@ -117,9 +118,18 @@ class SessionWriter(Sink):
                 g["data"].resize(keep, axis=0)
             if L.EPISODES in f:
                 _drop_episodes_after(f[L.EPISODES], keep_through_step)
+                if episodes is not None and f[L.EPISODES]["frames"].shape[1:] != tuple(episodes.frame_shape):
+                    raise SessionError(f"{path}: its episodes were recorded at "
+                                       f"{f[L.EPISODES]['frames'].shape[1:]} pixels, but the game now draws "
+                                       f"{tuple(episodes.frame_shape)}; continue it with the same gymnasium version")
+            elif episodes is not None:
+                _create_episodes(f, episodes)
             found = newest_valid_checkpoint(f[L.CHECKPOINTS])
             f.swmr_mode = True
             f.flush()
+        except SessionError:
+            f.close()
+            raise
         except (OSError, KeyError) as exc:
             f.close()
             raise SessionError(f"{path}: cannot prepare the session to continue ({exc})") from None
@@ -146,6 +156,9 @@ class SessionWriter(Sink):
     def episode(self, episode):
         with self._guard("a recorded episode"):
             g = self.f[L.EPISODES]
+            if tuple(episode.frame_shape) != g["frames"].shape[1:]:
+                raise SessionError(f"{self.path}: an episode of {episode.frame_shape} frames does not fit the "
+                                   f"session's {g['frames'].shape[1:]}")
             start, n = g["frames"].shape[0], len(episode)
             g["frames"].resize(start + n, axis=0)
             for i, chunk in enumerate(episode.frames):
@@ -155,6 +168,7 @@ class SessionWriter(Sink):
             _append(g["actions"], actions)
             _append(g["q_values"], q_values)
             _append(g["rewards"], rewards)
+            self.f.flush()  # the rows reach the disk before the index row that makes them visible
             row = np.array([(episode.step, episode.seed, start, n, episode.total_return)], L.EPISODE_DTYPE)
             _append(g["index"], row)  # last: a reader trusts only rows listed here
 

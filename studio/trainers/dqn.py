@@ -8,17 +8,24 @@ from torch.nn import functional as F
 
 from studio.errors import StudioError
 from studio.models.q_network import QNetwork
-from studio.rl.envs import action_names, make_env
+from studio.rl.envs import action_names, first_frame, make_env
 from studio.rl.episode import Episode, EpisodeSpec
+from studio.rl.evaluation import EvaluationInterrupted, play_greedy
 from studio.rl.replay import ReplayBuffer
 from studio.trainers.base import FramePanel, Series, Trainer
 from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig
 
+def _adam(params, lr: float) -> torch.optim.Optimizer:
+    """Adam as one fused kernel where torch has it: for a net this small, per-tensor steps cost more
+    than the arithmetic."""
+    params = list(params)
+    try:
+        return torch.optim.Adam(params, lr, fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return torch.optim.Adam(params, lr)
+
+
 RETURN_PLOT, LOSS_PLOT, Q_PLOT, EPS_PLOT = "episode return", "TD loss", "mean max-Q", "ε"
-
-
-class EvaluationInterrupted(Exception):
-    """A stop was requested in the middle of evaluation episodes."""
 
 
 class DQNTrainer(Trainer):
@@ -32,16 +39,16 @@ class DQNTrainer(Trainer):
     def __init__(self, config: DQNConfig, data, device, seed: int):
         super().__init__(config, data, device, seed)
         torch.manual_seed(seed)  # weight initialisation
-        self.env = make_env(config.env, render=True)  # drawn only when a viewer asks for a picture
+        self.env = make_env(config.env, render=True)  # it draws a frame only when asked for one
         obs_dim, self.n_actions = self.env.observation_space.shape[0], int(self.env.action_space.n)
         self.q = QNetwork(obs_dim, self.n_actions, config.hidden, config.layers, config.dueling).to(device)
         self.target = copy.deepcopy(self.q)
-        self.opt = torch.optim.Adam(self.q.parameters(), config.lr)
+        self.opt = _adam(self.q.parameters(), config.lr)
         self.buffer = ReplayBuffer(config.buffer_size, (obs_dim,))
         self.episodes = 0
         self._recorded: list[Episode] = []
+        frame = first_frame(self.env, config.env)
         self._new_episode(seed)
-        frame = self.env.render()
         self._spec = EpisodeSpec(config.env, tuple(frame.shape), action_names(config.env, self.n_actions),
                                  int(self.env.metadata.get("render_fps") or 30))
 
@@ -150,20 +157,21 @@ class DQNTrainer(Trainer):
         losses, qs = [], []
         for _ in range(c.gradient_steps):
             b = self.buffer.sample(c.batch_size, self.rng, self.device)
+            n = len(b["obs"])
+            if c.double:  # one pass of the online network over s and s' (small nets: the call is the cost)
+                q_both = self.q(torch.cat([b["obs"], b["next_obs"]]))
+                q_all, best = q_both[:n], q_both[n:].detach().argmax(1, keepdim=True)
+            else:
+                q_all = self.q(b["obs"])
             with torch.no_grad():
                 next_target = self.target(b["next_obs"])
-                if c.double:
-                    best = self.q(b["next_obs"]).argmax(1, keepdim=True)
-                    next_q = next_target.gather(1, best).squeeze(1)
-                else:
-                    next_q = next_target.max(1).values
+                next_q = next_target.gather(1, best).squeeze(1) if c.double else next_target.max(1).values
                 y = b["rewards"] + c.gamma * (1.0 - b["terminated"]) * next_q
-            q_all = self.q(b["obs"])
             q = q_all.gather(1, b["actions"][:, None]).squeeze(1)
             loss = F.smooth_l1_loss(q, y) if c.loss == "huber" else F.mse_loss(q, y)
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm)
+            torch.nn.utils.clip_grad_norm_(self.q.parameters(), c.max_grad_norm, foreach=True)
             self.opt.step()
             if c.tau < 1.0:
                 with torch.no_grad():
@@ -174,39 +182,15 @@ class DQNTrainer(Trainer):
         return {"td_loss": torch.stack(losses).mean(), "q_max": torch.stack(qs).mean()}
 
     def evaluate(self, episodes: int, seed: int | None = None, record: bool = False) -> list[float]:
-        """Greedy returns of `episodes` episodes on a separate copy of the game (training's is untouched).
-        record: also keep the first episode frame by frame (see take_episodes)."""
+        """Greedy returns of `episodes` episodes on separate copies of the game (training's is untouched),
+        episode i from reset seed `seed`+i. record: also keep the first one frame by frame (take_episodes)."""
         base = self.seed * 1000 + self.step if seed is None else seed
-        returns, recorded = [], []
-        env = make_env(self.config.env, render=record)
-        try:
-            for i in range(episodes):
-                episode = Episode(self.step, base + i, self._spec.frame_shape) if record and i == 0 else None
-                returns.append(self._play(env, base + i, episode))
-                if episode is not None:
-                    recorded.append(episode)
-        finally:
-            env.close()
-        self._recorded += recorded
-        return returns
-
-    def _play(self, env, seed: int, episode: Episode | None) -> float:
-        obs, _ = env.reset(seed=seed)
-        total, done = 0.0, False
-        while not done:
-            if self.stop_requested():
-                raise EvaluationInterrupted
-            q = self.q_values(obs)
-            action = int(q.argmax())
-            frame = env.render() if episode is not None else None  # before the step: the state acted in
-            obs, reward, terminated, truncated, _ = env.step(action)
-            total += float(reward)
-            done = terminated or truncated
-            if episode is not None:
-                episode.add(frame, action, q, reward)
+        episode = Episode(self.step, base, self._spec.frame_shape) if record else None
+        returns = play_greedy(self.q, self.device, self.config.env, [base + i for i in range(episodes)],
+                              record=episode, stop_requested=self.stop_requested)
         if episode is not None:
-            episode.add(env.render(), -1, self.q_values(obs), 0.0)
-        return total
+            self._recorded.append(episode.finish())
+        return returns
 
     def generate(self, n: int, seed: int) -> np.ndarray:
         raise StudioError("a DQN session has no images to sample: the agent plays a game instead")

@@ -1,0 +1,43 @@
+"""What every live panel view shares: a two-line title with the step, a timed graphics view, and a
+budgeted pull of the newest content from its `source` (see refresh.py)."""
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout, fix_two_lines
+
+MIN_S, SHARE = 0.25, 0.01  # a few redraws a second, at most 1% of the GUI thread
+
+
+class PanelView(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.title = QLabel("")
+        # A title whose width follows the step count would re-lay out (and repaint) the whole window.
+        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        fix_two_lines(self.title)
+        layout.addWidget(self.title)
+        self.view = TimedGraphicsLayout()
+        self.label = ""
+        self.step = None
+        self.source = None  # a callable returning (step, content) or None: the newest content to show
+        self.refresher = BudgetedRefresh(self._pull, MIN_S, SHARE, self)
+        self.view.refresher = self.refresher
+
+    def _pull(self) -> None:
+        found = self.source() if self.source is not None else None
+        if found is not None:
+            self.show_content(*found)
+
+    def setup(self, panel) -> None:
+        self.label, self.step = panel.label, None
+        self.title.setText(panel.label)
+        self.title.setToolTip(panel.label)
+
+    def show_content(self, step: int, content) -> None:
+        """Draw one snapshot of the panel (an image stack, a frame, points) taken at `step`."""
+        raise NotImplementedError
+
+    def _titled(self, step: int) -> None:
+        self.step = step
+        self.title.setText(f"{self.label} — step {step:,}")
