@@ -45,9 +45,8 @@ def test_files_without_display_attributes_guess_sparse_series(tmp_path, tiny_gan
     with h5py.File(path, "r+", locking=False) as f:   # as sessions were written before these attributes
         for ds in f["metrics"].values():
             del ds.attrs["sparse"], ds.attrs["smooth"]
-        del f["metrics/d_fake"]
-        ds = f["metrics"].create_dataset("d_fake", data=np.array([(30, 0.5), (60, 0.4)], f["metrics/loss_d"].dtype))
-        ds.attrs.update({"label": "rare", "plot": "p"})
+        ds = f["metrics"].create_dataset("heldout_total", data=np.array([(30, 0.5)], f["metrics/loss_d"].dtype))
+        ds.attrs.update({"label": "held-out", "plot": "p"})
     with SessionReader(path) as r:
         kinds = {s.key: (s.smooth, s.sparse) for s in saved_series(r)}
-        assert kinds["d_fake"] == (False, True) and kinds["loss_d"] == (True, False)
+        assert kinds["heldout_total"] == (False, True) and kinds["loss_d"] == (True, False)

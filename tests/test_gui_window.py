@@ -279,3 +279,11 @@ def test_opening_a_damaged_or_foreign_file_says_so(qtbot, window, tmp_path):
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     w.open_session(cut)                                          # whatever it manages, it never raises
     assert w.open_session(path)                                  # and the window still works
+
+
+def test_an_opened_session_shows_its_model_and_settings_in_the_form(qtbot, window, tmp_path):
+    w = window
+    path = _saved_gan(tmp_path, steps=5)
+    w.setup.select_model("vae")
+    assert w.open_session(path)
+    assert w.setup.kind() == "gan" and w.setup.config() == TINY

@@ -170,12 +170,26 @@ class MainWindow(QMainWindow):
             return False
         r = self.viewed.reader
         self.info, self.session_path = None, str(path)
+        self._show_setup_of(r)
         self.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}.")
         self.lbl_step.setText(f"step {r.last_step():,}")
         self.lbl_state.setText("viewing")
         self.lbl_device.setText(r.device)
         self.lbl_file.setText(str(path))
         return True
+
+    def _show_setup_of(self, reader) -> None:
+        """The form shows the opened session's model and settings (a start from here repeats them)."""
+        from studio import config as cfg
+        from studio.errors import StudioError
+        from studio.trainers.registry import TRAINERS
+        if reader.kind not in TRAINERS:
+            return
+        self.setup.select_model(reader.kind)
+        try:
+            self.setup.form.set_values(cfg.from_dict(TRAINERS[reader.kind].config_cls, reader.config))
+        except (StudioError, TypeError, ValueError):
+            pass  # settings this version no longer knows: the form keeps the model's defaults
 
     def close_viewed(self) -> None:
         if self.viewed is not None:

@@ -8,19 +8,19 @@ from studio.session.reader import SessionReader
 from studio.sinks import MetricBatch
 from studio.trainers.base import ImagePanel, PointsPanel, Series
 
-SPARSE_SHARE = 0.05  # in files that do not say: a series with under 5 % of the densest one's points is sparse
+# Files written before series carried their display attributes: evaluation series are the sparse ones.
+SPARSE_PREFIXES = ("eval_", "heldout_")
 
 
 def saved_series(reader: SessionReader) -> list[Series]:
-    out, counts = [], {k: reader.f[L.METRICS][k].shape[0] for k in reader.series_keys()}
-    densest = max(counts.values(), default=0)
+    out = []
     for key in reader.series_keys():
         attrs = reader.f[L.METRICS][key].attrs
         if "sparse" in attrs:
             sparse, smooth = bool(attrs["sparse"]), bool(attrs.get("smooth", True))
         else:
-            sparse = 0 < counts[key] < SPARSE_SHARE * densest
-            smooth = not sparse
+            sparse = key.startswith(SPARSE_PREFIXES)
+            smooth = not sparse and key != "epsilon"
         out.append(Series(key, str(attrs.get("label", key)), str(attrs.get("plot", key)), smooth=smooth,
                           sparse=sparse))
     return out
