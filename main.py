@@ -1,4 +1,4 @@
-"""Training Studio: `python main.py` opens the app; `python main.py train|sample|evaluate|info …` runs
+"""Training Studio: `python main.py` opens the app; `python main.py train|sample|evaluate|export|info …` runs
 headless."""
 import sys
 

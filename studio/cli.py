@@ -4,6 +4,7 @@
     python main.py train --resume FILE.h5 --steps N
     python main.py sample FILE.h5 --n N --out FILE.npy
     python main.py evaluate FILE.h5 --episodes K --seed S --json    (a DQN session)
+    python main.py export FILE.h5 --metrics OUT.csv
     python main.py info FILE.h5
 """
 import argparse
@@ -24,7 +25,7 @@ from studio.progress import ProgressSink
 from studio.run_settings import RunSettings
 from studio.trainers.registry import TRAINERS, trainer_class
 
-COMMANDS = ("train", "sample", "evaluate", "info")
+COMMANDS = ("train", "sample", "evaluate", "export", "info")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -172,6 +173,21 @@ def cmd_evaluate(argv: list[str]) -> int:
     return 0
 
 
+def cmd_export(argv: list[str]) -> int:
+    from studio.session.export import metrics_csv
+    from studio.session.reader import SessionReader
+
+    p = _Parser(prog="main.py export", description="Export what a session holds for use elsewhere.")
+    p.add_argument("session", help="session file (.h5)")
+    p.add_argument("--metrics", required=True, metavar="OUT.csv",
+                   help="every metric point as CSV: a step column, then one column per series")
+    args = p.parse_args(argv)
+    with SessionReader(args.session) as reader:
+        rows = metrics_csv(reader, args.metrics)
+    print(f"wrote {rows} steps of {args.session} to {args.metrics}", file=sys.stderr)
+    return 0
+
+
 def cmd_info(argv: list[str]) -> int:
     from studio.session.reader import SessionReader
 
@@ -188,7 +204,8 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in COMMANDS:
         print(f"usage: main.py {{{','.join(COMMANDS)}}} …   (or no arguments for the app)", file=sys.stderr)
         return 2
-    command = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "info": cmd_info}[argv[0]]
+    command = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "export": cmd_export,
+               "info": cmd_info}[argv[0]]
     try:
         return command(argv[1:])
     except StudioError as exc:

@@ -50,3 +50,18 @@ def test_files_without_display_attributes_guess_sparse_series(tmp_path, tiny_gan
     with SessionReader(path) as r:
         kinds = {s.key: (s.smooth, s.sparse) for s in saved_series(r)}
         assert kinds["heldout_total"] == (False, True) and kinds["loss_d"] == (True, False)
+
+
+def test_metrics_export_to_csv_holds_every_point(tmp_path, tiny_gan_config, tiny_settings, sessions_dir):
+    import csv
+
+    from test_core_cli import cli, ok
+    path, _, memory = _gan_session(tmp_path, tiny_gan_config, tiny_settings, steps=30)
+    out = tmp_path / "m.csv"
+    ok(cli(["export", path, "--metrics", out], sessions_dir))
+    rows = list(csv.DictReader(out.open()))
+    assert [int(r["step"]) for r in rows] == list(range(1, 31))
+    for key, points in memory.points.items():
+        assert [float(r[key]) for r in rows if r[key] != ""] == [p[1] for p in points]
+    bad = cli(["export", path, "--metrics", tmp_path / "no" / "dir" / "m.csv"], sessions_dir)
+    assert bad.returncode == 2 and "cannot write" in bad.stderr and "Traceback" not in bad.stderr

@@ -35,7 +35,7 @@ def run_app(argv: list[str]) -> int:
     from studio.trainers.registry import TRAINERS
 
     parser = argparse.ArgumentParser(prog="main.py", description="Training Studio: watch neural networks learn. "
-                                     "Headless commands: main.py train|sample|evaluate|info --help")
+                                     "Headless commands: main.py train|sample|evaluate|export|info --help")
     parser.add_argument("session", nargs="?", help="a saved session (.h5) to open")
     parser.add_argument("--model", choices=sorted(TRAINERS), help="model to select at start")
     parser.add_argument("--start", action="store_true", help="start training right away with the defaults")
