@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QStyle, QToolButton,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
 from widgets.refresh import TimedGraphicsLayout, fix_two_lines
@@ -23,7 +23,6 @@ class EpisodePlayer(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("Recorded evaluation episodes (greedy): none yet")
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         fix_two_lines(self.title)
         layout.addWidget(self.title)
         self.choice = QComboBox()
@@ -71,7 +70,6 @@ class EpisodePlayer(QWidget):
             controls.addWidget(w)
         layout.addLayout(controls)
         self.readout = QLabel("")
-        self.readout.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         fix_two_lines(self.readout)
         layout.addWidget(self.readout)
 

@@ -4,7 +4,7 @@ shift-click 'to'."""
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy
+from PySide6.QtWidgets import QLabel
 
 from widgets.panel_view import PanelView
 from widgets.refresh import fix_two_lines
@@ -22,7 +22,6 @@ class LatentScatter(PanelView):
         layout = self.layout()
         # The colour key sits beside the plot's title, not over the points as a legend would.
         self.key = QLabel("")
-        self.key.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         fix_two_lines(self.key)
         layout.addWidget(self.key)
         self.plot = self.view.addPlot()

@@ -1,6 +1,6 @@
 """What every live panel view shares: a two-line title with the step, a timed graphics view, and a
 budgeted pull of the newest content from its `source` (see refresh.py)."""
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout, fix_two_lines
 
@@ -13,8 +13,6 @@ class PanelView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("")
-        # A title whose width follows the step count would re-lay out (and repaint) the whole window.
-        self.title.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         fix_two_lines(self.title)
         layout.addWidget(self.title)
         self.view = TimedGraphicsLayout()

@@ -10,7 +10,7 @@ import time
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QSizePolicy
 
 
 class BudgetedRefresh(QObject):
@@ -69,7 +69,9 @@ class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
 
 
 def fix_two_lines(label: QLabel) -> None:
-    """Wrap a label's text over two lines of fixed height: a title whose text changes (its step count)
-    never re-lays out, and so never repaints, the window around it."""
+    """Wrap a label's text over two lines of fixed height, its width set by the layout rather than by its
+    text: a title whose text changes (its step count) never re-lays out, and so never repaints, the
+    window around it."""
+    label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
     label.setWordWrap(True)
     label.setFixedHeight(2 * label.fontMetrics().lineSpacing() + 4)
