@@ -42,7 +42,9 @@ class Runner:
         self._pending = {s.key: ([], []) for s in trainer.series}
         self._saved = {p.key for p in trainer.panels if p.saved}
         self._last_good = (trainer.step, pack(trainer.state_dict()))
-        self._last_ckpt_step = trainer.step
+        # A resumed run has its checkpoint already; a new one stopped before its first step still gets
+        # one at stop, so that every session can be resumed.
+        self._last_ckpt_step = trainer.step if trainer.step > 0 else None
         self.elapsed = 0.0
         self._rate = 0.0
         self._preview_step = None

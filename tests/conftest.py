@@ -8,6 +8,9 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+# The window fixture for the GUI tests; that module imports Qt only inside its fixtures.
+pytest_plugins = ["helpers_gui"]
+
 try:  # the core tests train tiny models: one thread is faster than two fighting on a 2-core machine
     import torch
     torch.set_num_threads(1)

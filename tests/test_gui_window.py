@@ -4,7 +4,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-import pytest  # noqa: E402
 import torch  # noqa: E402
 from PySide6.QtCore import QPointF, Qt  # noqa: E402
 
@@ -12,27 +11,8 @@ from studio.data.digits import load_embedded  # noqa: E402
 from studio.session.checkpoint import unpack  # noqa: E402
 from studio.session.reader import SessionReader  # noqa: E402
 from studio.trainers.gan import GANTrainer  # noqa: E402
-from studio.trainers.gan_config import GANConfig  # noqa: E402
-from widgets.main_window import MainWindow  # noqa: E402
 
-TINY = GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8)
-
-
-@pytest.fixture
-def window(qtbot, tmp_path, monkeypatch):
-    monkeypatch.setenv("TRAINING_STUDIO_SESSIONS", str(tmp_path))
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.setup.form.set_values(TINY)
-    w.show()
-    yield w
-    if w.run is not None and w.run.is_running():
-        w.run.stop_and_wait(5000)
-
-
-def _step(w) -> int:
-    text = w.lbl_step.text().replace("step", "").replace(",", "").strip()
-    return int(text) if text.isdigit() else -1
+from helpers_gui import TINY, saved_gan, shown_step as _step  # noqa: E402
 
 
 def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
@@ -232,19 +212,9 @@ def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window)
     assert w.setup.data.isVisibleTo(w)
 
 
-def _saved_gan(tmp_path, steps=60):
-    from studio.control import Control
-    from studio.run_settings import RunSettings
-    from studio.runs import make_runner, new_run
-    path = tmp_path / "saved.h5"
-    prepared = new_run("gan", TINY, RunSettings(seed=0, device="cpu", snapshot_every=10), path)
-    make_runner(prepared, Control(), max_steps=steps, preview_seconds=None).run()
-    return path
-
-
 def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
     w = window
-    path = _saved_gan(tmp_path)
+    path = saved_gan(tmp_path)
     assert w.open_session(path)
     assert w.timeline.isVisibleTo(w) and w.plots.buffers["loss_d"].n == 60
     grid = w.grids["samples"]
@@ -274,7 +244,7 @@ def test_opening_a_damaged_or_foreign_file_says_so(qtbot, window, tmp_path):
     bad.write_bytes(b"not an hdf5 file at all" * 100)
     assert not w.open_session(bad)
     assert "Not opened" in w.banner.text() and w.viewed is None
-    path = _saved_gan(tmp_path, steps=20)
+    path = saved_gan(tmp_path, steps=20)
     cut = tmp_path / "cut.h5"
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     w.open_session(cut)                                          # whatever it manages, it never raises
@@ -283,7 +253,7 @@ def test_opening_a_damaged_or_foreign_file_says_so(qtbot, window, tmp_path):
 
 def test_an_opened_session_shows_its_model_and_settings_in_the_form(qtbot, window, tmp_path):
     w = window
-    path = _saved_gan(tmp_path, steps=5)
+    path = saved_gan(tmp_path, steps=5)
     w.setup.select_model("vae")
     assert w.open_session(path)
     assert w.setup.kind() == "gan" and w.setup.config() == TINY

@@ -1,20 +1,22 @@
 """The main window: setup on the left, live curves and samples in the middle, the run's state below."""
 import time
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle,
                                QToolBar, QVBoxLayout, QWidget)
 
-from studio.errors import ConfigError, SessionError
+from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
+from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
 from widgets.episode_player import EpisodePlayer
 from widgets.image_grid import ImageGrid
 from widgets.latent_scatter import LatentScatter
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
-from widgets.session_view import SessionView
+from widgets.session_actions import SessionActions
 from widgets.setup_panel import SetupPanel
 from widgets.timeline import TimelineBar
 from widgets.worker import TrainingThread
@@ -41,10 +43,10 @@ class MainWindow(QMainWindow):
         self.panel_layout.setContentsMargins(0, 0, 0, 0)
         self.grids: dict[str, ImageGrid | LatentScatter] = {}
         self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
-        self.viewed: SessionView | None = None     # a saved session on screen (File ▸ Open)
         self.timeline = TimelineBar()
         self.timeline.setVisible(False)
         self.timeline.stepChosen.connect(lambda step: self.viewed and self.viewed.show_step(step))
+        self.sessions = SessionActions(self)     # open, follow, resume saved sessions
         self.setAcceptDrops(True)
         self._preview = None
         self._pulled: set[str] = set()  # panels that have taken the current preview
@@ -102,10 +104,11 @@ class MainWindow(QMainWindow):
         self.act_stop.setToolTip("Stop and save the session (Ctrl+.)")
         for act in (self.act_start, self.act_step, self.act_stop):
             bar.addAction(act)
-        self.act_open = QAction("&Open Session…", self, shortcut=QKeySequence.Open, triggered=self.choose_session)
-        self.act_open.setToolTip("Open a saved session (.h5): its curves, snapshots and episodes")
+        bar.addSeparator()
+        bar.addAction(self.sessions.act_resume)
         menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.act_open)
+        menu.addAction(self.sessions.act_open)
+        menu.addAction(self.sessions.act_resume)
 
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
@@ -149,36 +152,19 @@ class MainWindow(QMainWindow):
         elif self.state == "paused":
             self.resume()
 
-    # --- saved sessions ---
-    def choose_session(self):
-        from studio.session.paths import sessions_dir
-        path, _ = QFileDialog.getOpenFileName(self, "Open a session", str(sessions_dir()),
-                                              "Training Studio sessions (*.h5 *.hdf5);;All files (*)")
-        if path:
-            self.open_session(path)
+    # --- saved sessions (widgets/session_actions.py) ---
+    @property
+    def viewed(self):
+        """The saved session on screen (File ▸ Open), or None."""
+        return self.sessions.viewed
 
     def open_session(self, path) -> bool:
-        """Show a saved session; False (and a message) if it cannot be read or a run is on."""
-        if self.state != "idle":
-            self.show_message("Stop the current run before opening a session.", error=True)
-            return False
-        self.close_viewed()
-        try:
-            self.viewed = SessionView(self, path)
-        except SessionError as exc:
-            self.show_message(f"Not opened: {exc}", error=True)
-            return False
-        r = self.viewed.reader
-        self.info, self.session_path = None, str(path)
-        self._show_setup_of(r)
-        self.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}.")
-        self.lbl_step.setText(f"step {r.last_step():,}")
-        self.lbl_state.setText("viewing")
-        self.lbl_device.setText(r.device)
-        self.lbl_file.setText(str(path))
-        return True
+        return self.sessions.open(path)
 
-    def _show_setup_of(self, reader) -> None:
+    def close_viewed(self) -> None:
+        self.sessions.close()
+
+    def show_setup_of(self, reader) -> None:
         """The form shows the opened session's model and settings (a start from here repeats them)."""
         from studio import config as cfg
         from studio.errors import StudioError
@@ -190,12 +176,6 @@ class MainWindow(QMainWindow):
             self.setup.form.set_values(cfg.from_dict(TRAINERS[reader.kind].config_cls, reader.config))
         except (StudioError, TypeError, ValueError):
             pass  # settings this version no longer knows: the form keeps the model's defaults
-
-    def close_viewed(self) -> None:
-        if self.viewed is not None:
-            self.viewed.close()
-            self.viewed = None
-        self.timeline.setVisible(False)
 
     def dragEnterEvent(self, event):
         urls = event.mimeData().urls()
@@ -213,11 +193,25 @@ class MainWindow(QMainWindow):
         except ConfigError as exc:
             self.show_message(f"Not started: {exc}", error=True)
             return
+        out = None
+        if not folder_is_writable(sessions_dir()):
+            out, _ = QFileDialog.getSaveFileName(
+                self, f"The sessions folder {sessions_dir()} cannot be written: save this session where?",
+                str(Path.home() / new_session_path(kind).name), "Training Studio sessions (*.h5)")
+            if not out:
+                self.show_message(f"Not started: {sessions_dir()} cannot be written and no other place was "
+                                  "chosen for the session.", error=True)
+                return
         self.show_message("")
-        self.log.clear()
         self.close_viewed()
+        self.launch(lambda: new_run(kind, config, settings, out))
         self.current_config = config
-        self.run = TrainingThread(lambda: new_run(kind, config, settings))
+
+    def launch(self, prepare) -> None:
+        """Run `prepare()` (a new or resumed PreparedRun) and its training in the worker thread."""
+        self.log.clear()
+        self.current_config = None  # known once the run has started (a resumed one brings its own)
+        self.run = TrainingThread(prepare)
         signals = self.run.sink.signals
         signals.started.connect(self._on_started)
         signals.metrics_ready.connect(self.plots.add_batch)
@@ -273,6 +267,9 @@ class MainWindow(QMainWindow):
     # --- from the worker ---
     def _on_started(self, info):
         self.info = info
+        self.current_config = info.config
+        self.setup.select_model(info.kind)
+        self.setup.form.set_values(info.config)  # a resumed run goes on with its checkpoint's settings
         self.session_path = info.session_path
         self.close_viewed()
         self.plots.setup(info.series)
@@ -281,6 +278,13 @@ class MainWindow(QMainWindow):
         for key, grid in self.grids.items():
             grid.source = lambda key=key: self._latest_image(key)
         self._connect_choices(info)
+        carry = self.sessions.take_carry(info)
+        if carry is not None:  # a resumed session: its views go on from where the file was
+            self.plots.add_batch(carry.metrics)
+            for key, (step, content) in carry.contents.items():
+                self.grids[key].show_content(step, content)
+            for episode in carry.episodes:
+                self.player.add_episode(episode)
         self._set_state(self.state)
         self.lbl_device.setText(info.device_name)
         self.lbl_file.setText(info.session_path or "")

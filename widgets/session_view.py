@@ -1,19 +1,36 @@
 """A saved session shown in the window: its curves, its panels at the step chosen on the timeline, and
-its recorded episodes. Everything comes from the file (studio.session.history); nothing trains."""
+its recorded episodes. Everything comes from the file (studio.session.history); nothing trains. A file
+that another process is still writing keeps growing on screen (`poll`)."""
+from dataclasses import dataclass, field
+
+import numpy as np
+
 from studio.errors import SessionError
+from studio.session.follow import Follower
 from studio.session.history import Timeline, all_metrics, saved_panels, saved_series
 from studio.session.reader import SessionReader
+from studio.sinks import MetricBatch
 
 EPISODES_SHOWN = 60  # the newest episodes go to the player (as many as it keeps in a live run)
+
+
+@dataclass
+class Carry:
+    """What a resumed run's views start from: the session as it was at the checkpoint's step."""
+    step: int
+    metrics: MetricBatch
+    contents: dict = field(default_factory=dict)   # panel -> (step, snapshot)
+    episodes: list = field(default_factory=list)
 
 
 class SessionView:
     def __init__(self, window, path):
         self.window = window
+        self.path = str(path)
         self.reader = SessionReader(path)   # SessionError with a clear message if it cannot be read
         try:
             self._show()
-        except (OSError, KeyError, ValueError) as exc:
+        except (OSError, KeyError, ValueError, IndexError) as exc:
             self.reader.close()
             raise SessionError(f"{path}: damaged session file ({exc})") from None
 
@@ -33,6 +50,7 @@ class SessionView:
             index = r.episode_index()
             for i in range(max(0, len(index) - EPISODES_SHOWN), len(index)):
                 w.player.add_episode(r.episode(i))
+        self.follower = Follower(r)
 
     def show_step(self, step: int) -> None:
         """Every panel as its newest snapshot at or before `step`."""
@@ -41,6 +59,46 @@ class SessionView:
             if i is not None:
                 self.window.grids[panel.key].show_content(int(self.timeline.panel_steps[panel.key][i]),
                                                           self.reader.snapshot(panel.key, i))
+
+    def poll(self) -> bool:
+        """Show what a writer has added since the last look; True if it added anything.
+        SessionError if the file went bad meanwhile."""
+        try:
+            update = self.follower.poll()
+            if update.rewound:  # the writer went back to a checkpoint: show the file as it is now
+                self._show()
+                return True
+            w = self.window
+            if update.metrics.points:
+                w.plots.add_batch(update.metrics)
+            for key, steps in update.snapshots.items():
+                self.timeline.extend(key, steps)
+            if update.snapshots:
+                w.timeline.setVisible(True)
+                w.timeline.extend_steps(self.timeline.steps)  # moves on only if it was at the newest
+            if w.player is not None:
+                for i in update.episodes:
+                    w.player.add_episode(self.reader.episode(i))
+            return bool(update)
+        except (OSError, KeyError, ValueError, IndexError) as exc:
+            raise SessionError(f"{self.path}: could not read what was added ({exc})") from None
+
+    def carry(self, step: int) -> Carry:
+        """The curves, newest snapshots and episodes up to `step` (a resume's checkpoint)."""
+        r = self.reader
+        points = {}
+        for key, (steps, values) in all_metrics(r).points.items():
+            keep = steps <= step
+            points[key] = (steps[keep], values[keep])
+        contents = {}
+        for panel in self.panels:
+            # Snapshots at `step` itself are taken again by the resumed run.
+            i = self.timeline.snapshot_index(panel.key, step - 1)
+            if i is not None:
+                contents[panel.key] = (int(self.timeline.panel_steps[panel.key][i]), r.snapshot(panel.key, i))
+        index = r.episode_index()
+        chosen = np.flatnonzero(index["step"] <= step)[-EPISODES_SHOWN:]
+        return Carry(step, MetricBatch(points), contents, [r.episode(int(i)) for i in chosen])
 
     def close(self) -> None:
         self.reader.close()

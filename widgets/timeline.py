@@ -29,6 +29,22 @@ class TimelineBar(QWidget):
 
     def set_steps(self, steps: np.ndarray) -> None:
         """The snapshot steps; the slider goes to the last one."""
+        self._set_range(steps)
+        if len(self.steps):
+            self.go_to(len(self.steps) - 1, force=True)
+
+    def extend_steps(self, steps: np.ndarray) -> None:
+        """More snapshot steps (a session still being written). A slider at the newest step follows the
+        new ones; one the viewer moved back stays where it is."""
+        index = self.slider.value()
+        at_end = len(self.steps) == 0 or index == len(self.steps) - 1
+        self._set_range(steps)
+        if at_end and len(self.steps):
+            self.go_to(len(self.steps) - 1, force=True)
+        else:
+            self.where.setText(f"snapshot {index + 1} of {len(self.steps)}")
+
+    def _set_range(self, steps: np.ndarray) -> None:
         self.steps = np.asarray(steps, np.int64)
         n = len(self.steps)
         self.setEnabled(n > 0)
@@ -38,8 +54,6 @@ class TimelineBar(QWidget):
         self.step_box.setRange(0, int(self.steps[-1]) if n else 0)
         for w in (self.slider, self.step_box):
             w.blockSignals(False)
-        if n:
-            self.go_to(n - 1, force=True)
 
     def go_to(self, index: int, force: bool = False) -> None:
         index = int(np.clip(index, 0, len(self.steps) - 1))

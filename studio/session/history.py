@@ -57,6 +57,11 @@ class Timeline:
         every = [s for s in self.panel_steps.values() if len(s)]
         self.steps = np.unique(np.concatenate(every)) if every else np.zeros(0, np.int64)
 
+    def extend(self, panel: str, steps: np.ndarray) -> None:
+        """Snapshots a live writer has added since (steps after the panel's last one)."""
+        self.panel_steps[panel] = np.concatenate([self.panel_steps[panel], np.asarray(steps, np.int64)])
+        self.steps = np.union1d(self.steps, steps).astype(np.int64)
+
     def __len__(self) -> int:
         return len(self.steps)
 

@@ -19,3 +19,24 @@ def new_session_path(kind: str, folder: Path | None = None) -> Path:
         path = folder / f"{kind}-{stamp}-{n}.h5"
         n += 1
     return path
+
+
+def can_write_file(path: Path) -> bool:
+    """Whether an existing file can be opened for writing: tried, not guessed from its mode bits
+    (root ignores them; a read-only mount refuses everyone)."""
+    try:
+        with open(path, "r+b"):
+            return True
+    except OSError:
+        return False
+
+
+def folder_is_writable(folder: Path) -> bool:
+    """Whether a new file can be created in `folder` (made if missing), by creating and removing one."""
+    import tempfile
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,146 @@
+"""Saved sessions in the window: File ▸ Open, drag and drop, following a file that another program is
+still writing, and Resume (continue a finished or crashed session in its own file)."""
+import shutil
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QFileDialog, QStyle
+
+from studio.errors import ConfigError, SessionError
+from studio.session.paths import can_write_file, sessions_dir
+from widgets.session_view import SessionView
+
+FOLLOW_MS = 1000      # how often an opened session is checked for new points
+LIVE_SECONDS = 10.0   # a file that grew this recently counts as being written
+
+
+class SessionActions(QObject):
+    def __init__(self, window):
+        super().__init__(window)
+        self.w = window
+        self.viewed: SessionView | None = None
+        self.carry = None          # what a resumed run's views start from (SessionView.Carry)
+        self._grew_at = None       # when the opened file last grew
+        icon = window.style().standardIcon
+        self.act_open = QAction("&Open Session…", window, shortcut=QKeySequence.Open, triggered=self.choose)
+        self.act_open.setToolTip("Open a saved session (.h5): its curves, snapshots and episodes")
+        self.act_resume = QAction(icon(QStyle.SP_MediaSeekForward), "Resume session", window,
+                                  shortcut=QKeySequence("Ctrl+R"), triggered=self.resume)
+        self.act_resume.setToolTip("Continue training the opened session from its last checkpoint, in the same "
+                                   "file (Ctrl+R)")
+        self.act_resume.setEnabled(False)
+        self.timer = QTimer(self)
+        self.timer.setInterval(FOLLOW_MS)
+        self.timer.timeout.connect(self.poll)
+
+    # --- opening ---
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open a session", str(sessions_dir()),
+                                              "Training Studio sessions (*.h5 *.hdf5);;All files (*)")
+        if path:
+            self.open(path)
+
+    def open(self, path) -> bool:
+        """Show a saved session; False (and a message) if it cannot be read or a run is on."""
+        w = self.w
+        if w.state != "idle":
+            w.show_message("Stop the current run before opening a session.", error=True)
+            return False
+        self.close()
+        try:
+            self.viewed = SessionView(w, path)
+        except SessionError as exc:
+            w.show_message(f"Not opened: {exc}", error=True)
+            return False
+        r = self.viewed.reader
+        w.info, w.session_path = None, str(path)
+        w.show_setup_of(r)
+        w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}.")
+        w.lbl_step.setText(f"step {r.last_step():,}")
+        w.lbl_state.setText("viewing")
+        w.lbl_device.setText(r.device)
+        w.lbl_file.setText(str(path))
+        self._grew_at = None
+        self.act_resume.setEnabled(True)
+        self.timer.start()
+        return True
+
+    def close(self) -> None:
+        self.timer.stop()
+        self.act_resume.setEnabled(False)
+        if self.viewed is not None:
+            self.viewed.close()
+            self.viewed = None
+        self.w.timeline.setVisible(False)
+
+    # --- following a file that grows ---
+    def is_live(self) -> bool:
+        return self._grew_at is not None and time.monotonic() - self._grew_at < LIVE_SECONDS
+
+    def poll(self) -> None:
+        if self.viewed is None:
+            return
+        try:
+            grew = self.viewed.poll()
+        except SessionError as exc:
+            self.timer.stop()
+            self.w.show_message(f"Stopped following the file: {exc}", error=True)
+            return
+        if grew:
+            self._grew_at = time.monotonic()
+            self.w.lbl_step.setText(f"step {self.viewed.reader.last_step():,}")
+        self.w.lbl_state.setText("live (read-only)" if self.is_live() else "viewing")
+
+    # --- resume ---
+    def resume(self) -> None:
+        """Continue the opened session from its latest whole checkpoint, in its file (or a copy of it
+        in a place that can be written, when the file itself cannot be)."""
+        w, v = self.w, self.viewed
+        if v is None or w.state != "idle":
+            return
+        if self.is_live():
+            w.show_message("This session is still being written by another program; resume it once that "
+                           "has stopped.", error=True)
+            return
+        try:
+            found = v.reader.latest_checkpoint()
+        except (OSError, KeyError, ValueError) as exc:
+            w.show_message(f"Not resumed: the checkpoints cannot be read ({exc}).", error=True)
+            return
+        if found is None:
+            w.show_message("Not resumed: this session has no usable checkpoint to continue from.", error=True)
+            return
+        path = Path(v.path)
+        if not can_write_file(path):
+            path = self._copy_elsewhere(path)
+            if path is None:
+                w.show_message(f"Not resumed: {v.path} cannot be written, and no other place was chosen.",
+                               error=True)
+                return
+        self.carry = v.carry(found[0])
+        try:
+            device = w.setup.settings().device  # where to train now (this machine may differ)
+        except ConfigError:
+            device = "auto"
+        self.close()
+        from studio.runs import resume_run
+        w.launch(lambda: resume_run(path, device))
+
+    def _copy_elsewhere(self, path: Path) -> Path | None:
+        target, _ = QFileDialog.getSaveFileName(self.w, f"{path.name} is read-only: continue it in a copy",
+                                                str(sessions_dir() / path.name), "Training Studio sessions (*.h5)")
+        if not target:
+            return None
+        try:
+            shutil.copyfile(path, target)
+        except OSError as exc:
+            self.w.show_message(f"Not resumed: could not copy the session to {target} ({exc}).", error=True)
+            return None
+        return Path(target)
+
+    def take_carry(self, info):
+        """The carried views for a run that has just started, if it is the resumed one."""
+        carry, self.carry = self.carry, None
+        return carry if carry is not None and info.start_step == carry.step else None
