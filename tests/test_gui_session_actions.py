@@ -131,3 +131,27 @@ def test_the_window_follows_a_session_the_cli_is_writing(qtbot, window, tmp_path
         proc.wait()
     buf = w.plots.buffers["loss_d"]
     assert _contiguous(buf.steps[:buf.n])
+
+
+def test_the_timeline_goes_back_through_a_running_session(qtbot, window):
+    w = window
+    w.start()
+    qtbot.waitUntil(lambda: len(w.timeline.steps) >= 4, timeout=60000)  # steps 0, 1, 2, 5 at least
+    assert w.timeline.isVisibleTo(w)
+    w.pause()
+    qtbot.waitUntil(lambda: w.run.control.paused, timeout=5000)
+    grid = w.grids["samples"]
+    w.timeline.go_to(1)                                           # step 1's snapshot
+    assert grid.step == 1
+    kept = w.live.contents["samples"][1]
+    from widgets.image_grid import tile
+    assert np.array_equal(grid.image.image, tile(kept, 8))
+    w.resume()
+    qtbot.wait(1500)
+    assert grid.step == 1, "a live picture replaced the one chosen on the timeline"
+    w.timeline.go_to(len(w.timeline.steps) - 1)                  # back at the newest: live again
+    qtbot.waitUntil(lambda: grid.step > int(w.timeline.steps[-1]) - 1 and grid.step > 5, timeout=30000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=10000)
+    with SessionReader(w.session_path) as r:
+        assert r.snapshot_steps("samples").tolist() == w.live.steps["samples"]  # the window kept every one

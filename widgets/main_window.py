@@ -2,6 +2,8 @@
 import time
 from pathlib import Path
 
+import numpy as np
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle,
@@ -13,6 +15,7 @@ from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
 from widgets.episode_player import EpisodePlayer
 from widgets.image_grid import ImageGrid
+from widgets.live_history import LiveHistory
 from widgets.latent_scatter import LatentScatter
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
@@ -45,7 +48,8 @@ class MainWindow(QMainWindow):
         self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
         self.timeline = TimelineBar()
         self.timeline.setVisible(False)
-        self.timeline.stepChosen.connect(lambda step: self.viewed and self.viewed.show_step(step))
+        self.timeline.stepChosen.connect(self._step_chosen)
+        self.live: LiveHistory | None = None     # the current run's snapshots, for its timeline
         self.sessions = SessionActions(self)     # open, follow, resume saved sessions
         self.setAcceptDrops(True)
         self._preview = None
@@ -219,6 +223,7 @@ class MainWindow(QMainWindow):
         signals.status_ready.connect(self._on_status)
         signals.event_ready.connect(self._on_event)
         signals.episode_ready.connect(self._on_episode)
+        signals.snapshot_ready.connect(self._on_snapshot)
         self.run.worker.finished.connect(self._on_finished)
         self.run.worker.failed.connect(self._on_failed)
         self.run.thread.finished.connect(self._on_thread_done)
@@ -278,11 +283,12 @@ class MainWindow(QMainWindow):
         for key, grid in self.grids.items():
             grid.source = lambda key=key: self._latest_image(key)
         self._connect_choices(info)
+        self.live = LiveHistory(self)
+        self.timeline.set_steps(np.zeros(0, np.int64))
         carry = self.sessions.take_carry(info)
         if carry is not None:  # a resumed session: its views go on from where the file was
             self.plots.add_batch(carry.metrics)
-            for key, (step, content) in carry.contents.items():
-                self.grids[key].show_content(step, content)
+            self.live.add_many(carry.snapshots)
             for episode in carry.episodes:
                 self.player.add_episode(episode)
         self._set_state(self.state)
@@ -344,7 +350,7 @@ class MainWindow(QMainWindow):
     def _latest_image(self, key: str):
         """The newest picture for one panel, once: a view pulls each preview at most one time (a preview
         of the same step can differ, e.g. after the viewer chose other digits to interpolate)."""
-        if self._preview is None or key in self._pulled:
+        if self._preview is None or key in self._pulled or not self.timeline.at_newest():
             return None
         step, images = self._preview
         self._pulled.add(key)
@@ -362,6 +368,23 @@ class MainWindow(QMainWindow):
                 grid.refresher.request()
             else:
                 grid.refresher.now()
+
+    def _on_snapshot(self, step, images):
+        if self.live is not None:
+            self.live.add(step, images)
+
+    def _step_chosen(self, step: int) -> None:
+        """The timeline moved: a saved session shows that step; a run shows it from its kept snapshots,
+        or, back at the newest, goes on with the live pictures."""
+        if self.viewed is not None:
+            self.viewed.show_step(step)
+        elif self.live is not None:
+            if self.timeline.at_newest() and self._preview is not None:
+                self._pulled = set()
+                for grid in self.grids.values():
+                    grid.refresher.now()
+            else:
+                self.live.show_step(step)
 
     def _on_episode(self, episode):
         if self.player is not None:

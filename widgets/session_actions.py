@@ -49,6 +49,7 @@ class SessionActions(QObject):
             w.show_message("Stop the current run before opening a session.", error=True)
             return False
         self.close()
+        w.live = None  # the last run's kept snapshots give way to the file's
         try:
             self.viewed = SessionView(w, path)
         except SessionError as exc:

@@ -7,6 +7,7 @@ import numpy as np
 
 from studio.errors import SessionError
 from studio.session.follow import Follower
+from studio.session import layout as L
 from studio.session.history import Timeline, all_metrics, saved_panels, saved_series
 from studio.session.reader import SessionReader
 from studio.sinks import MetricBatch
@@ -19,7 +20,7 @@ class Carry:
     """What a resumed run's views start from: the session as it was at the checkpoint's step."""
     step: int
     metrics: MetricBatch
-    contents: dict = field(default_factory=dict)   # panel -> (step, snapshot)
+    snapshots: list = field(default_factory=list)  # (step, {panel: snapshot}) in step order
     episodes: list = field(default_factory=list)
 
 
@@ -90,15 +91,16 @@ class SessionView:
         for key, (steps, values) in all_metrics(r).points.items():
             keep = steps <= step
             points[key] = (steps[keep], values[keep])
-        contents = {}
+        by_step: dict[int, dict] = {}
         for panel in self.panels:
             # Snapshots at `step` itself are taken again by the resumed run.
-            i = self.timeline.snapshot_index(panel.key, step - 1)
-            if i is not None:
-                contents[panel.key] = (int(self.timeline.panel_steps[panel.key][i]), r.snapshot(panel.key, i))
+            n = int(np.searchsorted(self.timeline.panel_steps[panel.key], step, side="left"))
+            stack = r.f[L.IMAGES][panel.key]["data"][:n]  # one read of them all
+            for s, content in zip(self.timeline.panel_steps[panel.key][:n], stack):
+                by_step.setdefault(int(s), {})[panel.key] = content
         index = r.episode_index()
         chosen = np.flatnonzero(index["step"] <= step)[-EPISODES_SHOWN:]
-        return Carry(step, MetricBatch(points), contents, [r.episode(int(i)) for i in chosen])
+        return Carry(step, MetricBatch(points), sorted(by_step.items()), [r.episode(int(i)) for i in chosen])
 
     def close(self) -> None:
         self.reader.close()

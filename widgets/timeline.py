@@ -37,7 +37,7 @@ class TimelineBar(QWidget):
         """More snapshot steps (a session still being written). A slider at the newest step follows the
         new ones; one the viewer moved back stays where it is."""
         index = self.slider.value()
-        at_end = len(self.steps) == 0 or index == len(self.steps) - 1
+        at_end = self.at_newest()
         self._set_range(steps)
         if at_end and len(self.steps):
             self.go_to(len(self.steps) - 1, force=True)
@@ -54,6 +54,10 @@ class TimelineBar(QWidget):
         self.step_box.setRange(0, int(self.steps[-1]) if n else 0)
         for w in (self.slider, self.step_box):
             w.blockSignals(False)
+
+    def at_newest(self) -> bool:
+        """Whether the slider is on the newest step (or there is none yet)."""
+        return len(self.steps) == 0 or self.slider.value() == len(self.steps) - 1
 
     def go_to(self, index: int, force: bool = False) -> None:
         index = int(np.clip(index, 0, len(self.steps) - 1))
