@@ -75,6 +75,12 @@ def test_a_poll_reports_a_file_cut_back_by_a_resume(tmp_path, tiny_gan_config, t
     with SessionReader(path) as reader:
         follower = Follower(reader)
         assert not follower.poll()                         # nothing new
+        code = ("import h5py, sys, numpy as np\nfrom studio.session import layout as L\n"
+                "with h5py.File(sys.argv[1], 'r+', locking=False) as f:\n"
+                "    ds = f[L.EVENTS]; ds.resize((ds.shape[0] + 1,))\n"
+                "    ds[-1] = np.array((20, 0.0, b'config', b'changed lr_g'), L.EVENT_DTYPE)\n")
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True, timeout=60, cwd=REPO)
+        assert follower.poll().events == [(20, "config", "changed lr_g")]
         # Another process cuts it, as SessionWriter.reopen does to the rows after a checkpoint.
         code = "import h5py, sys\nwith h5py.File(sys.argv[1], 'r+', locking=False) as f:\n" \
                "    f['metrics/loss_d'].resize((10,))\n"

@@ -47,6 +47,9 @@ class SessionView:
         w.timeline.set_steps(self.timeline.steps)
         if len(self.timeline):  # the window does not know this view yet: show the newest step here
             self.show_step(int(self.timeline.steps[-1]))
+        w.log.clear()
+        for step, kind, message in r.events():
+            w.log.appendPlainText(f"step {step:,}  [{kind}]  {message}")
         if w.player is not None:
             index = r.episode_index()
             for i in range(max(0, len(index) - EPISODES_SHOWN), len(index)):
@@ -77,6 +80,8 @@ class SessionView:
             if update.snapshots:
                 w.timeline.setVisible(True)
                 w.timeline.extend_steps(self.timeline.steps)  # moves on only if it was at the newest
+            for step, kind, message in update.events:
+                w.log.appendPlainText(f"step {step:,}  [{kind}]  {message}")
             if w.player is not None:
                 for i in update.episodes:
                     w.player.add_episode(self.reader.episode(i))

@@ -14,10 +14,12 @@ class Update:
     metrics: MetricBatch                                     # new points per series (may be empty)
     snapshots: dict[str, np.ndarray] = field(default_factory=dict)  # panel -> steps of its new snapshots
     episodes: range = range(0)                               # indices of newly listed episodes
+    events: list = field(default_factory=list)               # new (step, kind, message) events
     rewound: bool = False  # the writer cut the file back (a resume from an older checkpoint): read it anew
 
     def __bool__(self) -> bool:
-        return bool(self.metrics.points) or bool(self.snapshots) or len(self.episodes) > 0 or self.rewound
+        return (bool(self.metrics.points) or bool(self.snapshots) or len(self.episodes) > 0 or bool(self.events)
+                or self.rewound)
 
 
 class Follower:
@@ -31,6 +33,7 @@ class Follower:
             self._last_step[k] = int(f[L.METRICS][k][n - 1]["step"]) if n else 0
         self._snapshots = {k: len(reader.snapshot_steps(k)) for k in reader.panel_keys()}
         self._episodes = len(reader.episode_index())
+        self._events = f[L.EVENTS].shape[0]
 
     def poll(self) -> Update:
         """What the writer has flushed since the last poll. OSError/KeyError if the file went bad."""
@@ -75,7 +78,18 @@ class Follower:
             if n > self._episodes:
                 episodes = range(self._episodes, n)
                 self._episodes = n
-        return Update(MetricBatch(points), snapshots, episodes)
+        events = []
+        ds = f[L.EVENTS]
+        ds.refresh()
+        if ds.shape[0] < self._events:
+            return Update(MetricBatch({}), rewound=True)
+        for row in ds[self._events:]:
+            if row["kind"]:  # a row being written reads as empty: taken on a later poll
+                events.append((int(row["step"]), row["kind"].decode(), row["message"].decode("utf-8", "replace")))
+                self._events += 1
+            else:
+                break
+        return Update(MetricBatch(points), snapshots, episodes, events)
 
 
 def _monotone_prefix(steps: np.ndarray, after: int) -> int:
