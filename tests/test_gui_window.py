@@ -227,6 +227,8 @@ def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
     w.timeline.slider.setFocus()
     qtbot.keyClick(w.timeline.slider, Qt.Key_Right)
     assert grid.step == 30
+    marks = w.plots.markers.values()                             # the curves show where the timeline is
+    assert len(marks) == len(w.plots.plots) and all(m.isVisible() and m.value() == 30 for m in marks)
     qtbot.keyClick(w, Qt.Key_Space)                              # Start: a new run replaces the view
     qtbot.waitUntil(lambda: _step(w) >= 3, timeout=20000)
     assert w.viewed is None and not w.timeline.isVisibleTo(w)

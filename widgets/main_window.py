@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
     def _step_chosen(self, step: int) -> None:
         """The timeline moved: a saved session shows that step; a run shows it from its kept snapshots,
         or, back at the newest, goes on with the live pictures."""
+        self.plots.mark_step(None if self.viewed is None and self.timeline.at_newest() else step)
         if self.viewed is not None:
             self.viewed.show_step(step)
         elif self.live is not None:

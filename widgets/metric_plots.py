@@ -134,6 +134,7 @@ class MetricPlots(QWidget):
         self.plots: dict[str, pg.PlotItem] = {}
         self.plot_of: dict[str, str] = {}
         self.unsmoothed: set[str] = set()  # keys drawn as points joined by lines, no moving average
+        self.markers: dict[str, pg.InfiniteLine] = {}  # where the timeline is, one line per plot
         self._dirty = set()
         self.refresher = BudgetedRefresh(self.redraw, REDRAW_MIN_S, REDRAW_SHARE, self)
         self.view.refresher = self.refresher
@@ -141,7 +142,7 @@ class MetricPlots(QWidget):
     def setup(self, series) -> None:
         """Forget the old run and lay out empty plots for these series."""
         self.view.clear()
-        for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed):
+        for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed, self.markers):
             d.clear()
         self._dirty.clear()
         for i, s in enumerate(series):
@@ -218,6 +219,19 @@ class MetricPlots(QWidget):
             buf.resmooth(self.beta)
             self._dirty.add(key)
         self.refresher.now()
+
+    def mark_step(self, step: int | None) -> None:
+        """A dashed vertical line at the timeline's step on every plot (None: no line)."""
+        for name, plot in self.plots.items():
+            line = self.markers.get(name)
+            if line is None:
+                line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#888", width=1, style=Qt.DashLine))
+                line.setZValue(-10)
+                plot.addItem(line, ignoreBounds=True)  # the line must not widen the auto-range
+                self.markers[name] = line
+            line.setVisible(step is not None)
+            if step is not None:
+                line.setValue(step)
 
     def point_count(self) -> int:
         return sum(b.n for b in self.buffers.values())
