@@ -4,7 +4,8 @@
     python main.py train --resume FILE.h5 --steps N
     python main.py sample FILE.h5 --n N --out FILE.npy
     python main.py evaluate FILE.h5 --episodes K --seed S --json    (a DQN session)
-    python main.py export FILE.h5 --metrics OUT.csv
+    python main.py export FILE.h5 [--metrics OUT.csv] [--gif PANEL OUT.gif] [--png PANEL OUT.png --step S]
+                                  [--episode I OUT.mp4] [--weights OUT.safetensors]
     python main.py info FILE.h5
 """
 import argparse
@@ -13,7 +14,6 @@ import signal
 import sys
 import tempfile
 import traceback
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -175,16 +175,58 @@ def cmd_evaluate(argv: list[str]) -> int:
 
 def cmd_export(argv: list[str]) -> int:
     from studio.session.export import metrics_csv
+    from studio.session.export_images import panel_gif, panel_png
+    from studio.session.export_video import episode_video
+    from studio.session.export_weights import export_weights
     from studio.session.reader import SessionReader
 
-    p = _Parser(prog="main.py export", description="Export what a session holds for use elsewhere.")
+    p = _Parser(prog="main.py export", description="Export what a session holds for use elsewhere. Give one "
+                "or more of the outputs; `main.py info FILE.h5` lists the panels and episodes.")
     p.add_argument("session", help="session file (.h5)")
-    p.add_argument("--metrics", required=True, metavar="OUT.csv",
+    p.add_argument("--metrics", metavar="OUT.csv",
                    help="every metric point as CSV: a step column, then one column per series")
+    p.add_argument("--gif", nargs=2, metavar=("PANEL", "OUT.gif"),
+                   help="the panel's evolution: every saved snapshot as a frame of an animated GIF")
+    p.add_argument("--png", nargs=2, metavar=("PANEL", "OUT.png"),
+                   help="one snapshot of the panel (at --step, default the last) as PNG")
+    p.add_argument("--step", type=int, help="for --png: the snapshot at or before this step")
+    p.add_argument("--from-step", type=int, help="for --gif: start at this step")
+    p.add_argument("--to-step", type=int, help="for --gif: end at this step")
+    p.add_argument("--scale", type=int, default=2, help="pixels per image pixel in GIF/PNG (default 2)")
+    p.add_argument("--frame-ms", type=int, default=200, help="for --gif: milliseconds per frame (default 200)")
+    p.add_argument("--episode", nargs=2, metavar=("INDEX", "OUT.mp4|OUT.gif"),
+                   help="a recorded episode (0 the first, -1 the newest) as MP4 or GIF, at the game's speed")
+    p.add_argument("--weights", metavar="OUT.safetensors|OUT.pt",
+                   help="the model's weights alone, from the latest checkpoint")
     args = p.parse_args(argv)
+    if not any((args.metrics, args.gif, args.png, args.episode, args.weights)):
+        raise StudioError("main.py export: say what to export: --metrics, --gif, --png, --episode or --weights")
+    if not 1 <= args.scale <= 32:
+        raise StudioError("--scale must be 1 to 32")
+    if not 10 <= args.frame_ms <= 60000:
+        raise StudioError("--frame-ms must be 10 to 60000")
+    episode = None
+    if args.episode:
+        try:
+            episode = int(args.episode[0])
+        except ValueError:
+            raise StudioError(f"--episode: {args.episode[0]!r} is not an episode number") from None
     with SessionReader(args.session) as reader:
-        rows = metrics_csv(reader, args.metrics)
-    print(f"wrote {rows} steps of {args.session} to {args.metrics}", file=sys.stderr)
+        if args.metrics:
+            rows = metrics_csv(reader, args.metrics)
+            print(f"wrote {rows} steps of metrics to {args.metrics}", file=sys.stderr)
+        if args.gif:
+            n = panel_gif(reader, args.gif[0], args.gif[1], args.scale, args.frame_ms, args.from_step, args.to_step)
+            print(f"wrote {n} snapshots of {args.gif[0]} to {args.gif[1]}", file=sys.stderr)
+        if args.png:
+            step = panel_png(reader, args.png[0], args.png[1], args.step, args.scale)
+            print(f"wrote {args.png[0]} at step {step} to {args.png[1]}", file=sys.stderr)
+        if args.episode:
+            n = episode_video(reader, episode, args.episode[1])
+            print(f"wrote episode {episode} ({n} frames) to {args.episode[1]}", file=sys.stderr)
+        if args.weights:
+            step = export_weights(reader, args.weights)
+            print(f"wrote the weights of step {step} to {args.weights}", file=sys.stderr)
     return 0
 
 

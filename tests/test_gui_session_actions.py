@@ -144,7 +144,7 @@ def test_the_timeline_goes_back_through_a_running_session(qtbot, window):
     w.timeline.go_to(1)                                           # step 1's snapshot
     assert grid.step == 1
     kept = w.live.contents["samples"][1]
-    from widgets.image_grid import tile
+    from studio.images import tile
     assert np.array_equal(grid.image.image, tile(kept, 8))
     w.resume()
     qtbot.wait(1500)

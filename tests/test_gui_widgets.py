@@ -11,7 +11,7 @@ from studio.sinks import MetricBatch  # noqa: E402
 from studio.trainers.base import Series  # noqa: E402
 from studio.trainers.gan_config import GANConfig  # noqa: E402
 from widgets.config_form import ConfigForm  # noqa: E402
-from widgets.image_grid import tile  # noqa: E402
+from studio.images import tile  # noqa: E402
 from widgets.metric_plots import MetricPlots, SeriesBuffer  # noqa: E402
 from widgets.worker import QtSink  # noqa: E402
 

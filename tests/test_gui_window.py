@@ -188,7 +188,8 @@ def test_vae_scatter_and_interpolation_follow_the_viewers_choice(qtbot, window):
     assert not interp.picker.isEnabled()
 
 
-def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window):
+def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
     from studio.trainers.dqn_config import DQNConfig
     w = window
     w.setup.select_model("dqn")
@@ -208,6 +209,14 @@ def test_dqn_runs_in_the_window_with_its_curves_game_and_episodes(qtbot, window)
     with SessionReader(w.session_path) as r:
         assert r.kind == "dqn" and len(r.series("episode_return")[0]) > 5
         assert r.episode_index()["step"].tolist() == [e.step for e in player.episodes]
+    player.choice.setCurrentIndex(0)                           # File ▸ Export ▸ the chosen episode
+    player.choice.activated.emit(0)
+    out = tmp_path / "first.gif"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    w.exports.actions["episode"].trigger()
+    qtbot.waitUntil(lambda: "Exported the episode" in w.banner.text(), timeout=30000)
+    assert f"step {player.episodes[0].step:,}" in w.banner.text()
+    assert out.stat().st_size > 0
     w.setup.select_model("gan")
     assert w.setup.data.isVisibleTo(w)
 
@@ -236,7 +245,7 @@ def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
 
 
 def _tile_of(stack):
-    from widgets.image_grid import tile
+    from studio.images import tile
     return tile(stack, 8)
 
 

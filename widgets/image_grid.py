@@ -3,19 +3,9 @@ such as the game the agent plays."""
 import numpy as np
 import pyqtgraph as pg
 
+from studio.images import tile
 from widgets.pair_picker import PairPicker
 from widgets.panel_view import PanelView
-
-
-def tile(stack: np.ndarray, cols: int, gap: int = 2) -> np.ndarray:
-    """(n, H, W) -> one (rows·(H+gap)−gap, cols·(W+gap)−gap) image with dark gaps between tiles."""
-    n, h, w = stack.shape
-    rows = -(-n // cols)
-    out = np.full((rows * (h + gap) - gap, cols * (w + gap) - gap), 40, np.uint8)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        out[r * (h + gap): r * (h + gap) + h, c * (w + gap): c * (w + gap) + w] = stack[i]
-    return out
 
 
 class ImageGrid(PanelView):

@@ -14,6 +14,7 @@ from studio.progress import format_clock
 from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
 from widgets.episode_player import EpisodePlayer
+from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
 from widgets.latent_scatter import LatentScatter
@@ -113,6 +114,7 @@ class MainWindow(QMainWindow):
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self.sessions.act_open)
         menu.addAction(self.sessions.act_resume)
+        self.exports = ExportMenu(self, menu)
 
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
