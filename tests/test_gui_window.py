@@ -262,6 +262,25 @@ def test_opening_a_damaged_or_foreign_file_says_so(qtbot, window, tmp_path):
     assert w.open_session(path)                                  # and the window still works
 
 
+def test_damaged_copies_never_hang_the_window(qtbot, window, tmp_path):
+    import random
+    import time
+
+    from test_core_reliability_corrupt import damage
+    w = window
+    path = saved_gan(tmp_path, steps=20)
+    rng = random.Random(7)
+    for i in range(8):
+        how, data = damage(path.read_bytes(), rng)
+        copy = tmp_path / f"copy{i}-{how}.h5"
+        copy.write_bytes(data)
+        t0 = time.monotonic()
+        opened = w.open_session(copy)
+        assert time.monotonic() - t0 < 8, f"{copy.name} took {time.monotonic() - t0:.1f} s"
+        assert opened or "Not opened" in w.banner.text()
+    assert w.open_session(path) and w.plots.buffers["loss_d"].n == 20
+
+
 def test_an_opened_session_shows_its_model_and_settings_in_the_form(qtbot, window, tmp_path):
     w = window
     path = saved_gan(tmp_path, steps=5)

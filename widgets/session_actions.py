@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QFileDialog, QStyle
 
 from studio.errors import ConfigError, SessionError
 from studio.session.paths import can_write_file, sessions_dir
+from studio.session.probe import check_session
 from widgets.session_view import SessionView
 
 FOLLOW_MS = 1000      # how often an opened session is checked for new points
@@ -22,6 +23,7 @@ class SessionActions(QObject):
         self.w = window
         self.viewed: SessionView | None = None
         self.carry = None          # what a resumed run's views start from (SessionView.Carry)
+        self.summary: dict = {}    # what the check at opening found (studio.session.probe)
         self._grew_at = None       # when the opened file last grew
         icon = window.style().standardIcon
         self.act_open = QAction("&Open Session…", window, shortcut=QKeySequence.Open, triggered=self.choose)
@@ -51,6 +53,8 @@ class SessionActions(QObject):
         self.close()
         w.live = None  # the last run's kept snapshots give way to the file's
         try:
+            # In a child process first: a damaged file cannot hang or crash the window.
+            self.summary = check_session(path)
             self.viewed = SessionView(w, path)
         except SessionError as exc:
             w.show_message(f"Not opened: {exc}", error=True)
@@ -105,13 +109,17 @@ class SessionActions(QObject):
             w.show_message("This session is still being written by another program; resume it once that "
                            "has stopped.", error=True)
             return
-        try:
-            found = v.reader.latest_checkpoint()
-        except (OSError, KeyError, ValueError) as exc:
-            w.show_message(f"Not resumed: the checkpoints cannot be read ({exc}).", error=True)
-            return
-        if found is None:
-            w.show_message("Not resumed: this session has no usable checkpoint to continue from.", error=True)
+        if self._grew_at is not None:  # it was written to since it was opened: check it again
+            try:
+                self.summary = check_session(v.path)
+            except SessionError as exc:
+                w.show_message(f"Not resumed: {exc}", error=True)
+                return
+        step = self.summary.get("checkpoint_step")  # found whole by the check
+        if step is None:
+            why = self.summary.get("checkpoint_error")
+            w.show_message("Not resumed: this session has no usable checkpoint to continue from"
+                           + (f" ({why})." if why else "."), error=True)
             return
         path = Path(v.path)
         if not can_write_file(path):
@@ -120,7 +128,7 @@ class SessionActions(QObject):
                 w.show_message(f"Not resumed: {v.path} cannot be written, and no other place was chosen.",
                                error=True)
                 return
-        self.carry = v.carry(found[0])
+        self.carry = v.carry(step)
         try:
             device = w.setup.settings().device  # where to train now (this machine may differ)
         except ConfigError:

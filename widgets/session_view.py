@@ -31,9 +31,9 @@ class SessionView:
         self.reader = SessionReader(path)   # SessionError with a clear message if it cannot be read
         try:
             self._show()
-        except (OSError, KeyError, ValueError, IndexError) as exc:
+        except Exception as exc:  # noqa: BLE001 - h5py, numpy and zlib raise many types on damage
             self.reader.close()
-            raise SessionError(f"{path}: damaged session file ({exc})") from None
+            raise SessionError(f"{path}: damaged session file ({type(exc).__name__}: {exc})") from None
 
     def _show(self) -> None:
         w, r = self.window, self.reader
@@ -60,9 +60,16 @@ class SessionView:
         """Every panel as its newest snapshot at or before `step`."""
         for panel in self.panels:
             i = self.timeline.snapshot_index(panel.key, step)
-            if i is not None:
-                self.window.grids[panel.key].show_content(int(self.timeline.panel_steps[panel.key][i]),
-                                                          self.reader.snapshot(panel.key, i))
+            if i is None:
+                continue
+            try:
+                content = self.reader.snapshot(panel.key, i)
+            except Exception as exc:  # noqa: BLE001 - one damaged snapshot: say so, keep the rest
+                self.window.show_message(f"{panel.label}: the snapshot of step "
+                                         f"{int(self.timeline.panel_steps[panel.key][i]):,} cannot be read "
+                                         f"({type(exc).__name__}: {exc})", error=True)
+                continue
+            self.window.grids[panel.key].show_content(int(self.timeline.panel_steps[panel.key][i]), content)
 
     def poll(self) -> bool:
         """Show what a writer has added since the last look; True if it added anything.
@@ -86,8 +93,8 @@ class SessionView:
                 for i in update.episodes:
                     w.player.add_episode(self.reader.episode(i))
             return bool(update)
-        except (OSError, KeyError, ValueError, IndexError) as exc:
-            raise SessionError(f"{self.path}: could not read what was added ({exc})") from None
+        except Exception as exc:  # noqa: BLE001 - as above: the file went bad while followed
+            raise SessionError(f"{self.path}: could not read what was added ({type(exc).__name__}: {exc})") from None
 
     def carry(self, step: int) -> Carry:
         """The curves, newest snapshots and episodes up to `step` (a resume's checkpoint)."""
