@@ -21,6 +21,12 @@ from studio.sinks import Sink
 
 FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they are computed
 
+# Hooks for the crash tests (tests/test_core_reliability_kill.py), off unless set: a file to which each
+# flush appends the newest metric step it made durable, and a pause in the middle of checkpoint writes
+# (marked by a file `<session>.writing-checkpoint`) so a kill can be aimed there.
+_FLUSH_LOG = os.environ.get("TRAINING_STUDIO_TEST_FLUSH_LOG")
+_CHECKPOINT_PAUSE = float(os.environ.get("TRAINING_STUDIO_TEST_CHECKPOINT_PAUSE", "0") or 0)
+
 
 def _append(ds: h5py.Dataset, rows: np.ndarray) -> None:
     n = ds.shape[0]
@@ -49,6 +55,7 @@ class SessionWriter(Sink):
         self._good_slot = good_slot
         self._last_flush = time.monotonic()
         self._closed = False
+        self._newest_step = None  # of the metric points handed over so far
 
     # --- opening ---
     @classmethod
@@ -145,6 +152,8 @@ class SessionWriter(Sink):
                 rows = np.empty(len(steps), L.METRIC_DTYPE)
                 rows["step"], rows["value"] = steps, values
                 _append(self.f[L.METRICS][key], rows)
+                if len(steps):
+                    self._newest_step = max(int(steps[-1]), self._newest_step or 0)
 
     def snapshot(self, step, images):
         with self._guard("a panel snapshot"):
@@ -189,18 +198,32 @@ class SessionWriter(Sink):
             arr = np.frombuffer(blob, np.uint8)
             data.resize((len(arr),))
             data[:] = arr
+            if _CHECKPOINT_PAUSE:
+                self._pause_mid_checkpoint()
             self.f.flush()
             row = np.array([(step, slot, len(arr), zlib.crc32(blob), time.time())], L.CKPT_DTYPE)
             _append(index, row)
             self.f.flush()
             self._good_slot = slot
-            self._last_flush = time.monotonic()
+            self._flushed()
 
     def flush(self):
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             with self._guard("the session"):
                 self.f.flush()
-            self._last_flush = time.monotonic()
+            self._flushed()
+
+    def _flushed(self) -> None:
+        self._last_flush = time.monotonic()
+        if _FLUSH_LOG and self._newest_step is not None:
+            with open(_FLUSH_LOG, "a") as log:
+                log.write(f"{self._newest_step}\n")
+
+    def _pause_mid_checkpoint(self) -> None:
+        marker = self.path.with_name(self.path.name + ".writing-checkpoint")
+        marker.touch()
+        time.sleep(_CHECKPOINT_PAUSE)
+        marker.unlink(missing_ok=True)
 
     def finish(self, reason):
         self.close()

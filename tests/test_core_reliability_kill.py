@@ -1,0 +1,85 @@
+"""kill -9 of a headless training process at 20 random moments, some of them in the middle of a checkpoint
+write: every time the file opens, holds every metric point the writer had flushed, and the next process
+resumes from the last whole checkpoint. One session is killed, resumed, killed again … 20 times."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from studio.control import Control
+from studio.runs import make_runner, resume_run
+from studio.session.reader import SessionReader
+
+from conftest import REPO
+
+ROUNDS, SEED = 20, 99
+MID_CHECKPOINT = {3, 7, 11, 15, 19}   # rounds killed while a checkpoint is being written
+TINY = ["--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8", "--threads", "1"]
+
+
+def _flushed(log) -> int:
+    lines = log.read_text().split() if log.exists() else []
+    return int(lines[-1]) if lines else 0
+
+
+def _wait(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.01)
+
+
+def test_kill_9_at_20_moments_loses_nothing_flushed_and_resumes(tmp_path):
+    rng = random.Random(SEED)
+    path = tmp_path / "killed.h5"
+    marker = path.with_name(path.name + ".writing-checkpoint")
+    log = tmp_path / "flushed.log"
+    env = dict(os.environ, TRAINING_STUDIO_TEST_FLUSH_LOG=str(log), TRAINING_STUDIO_TEST_CHECKPOINT_PAUSE="0.3",
+               OMP_NUM_THREADS="1")
+    mid_checkpoint_kills = 0
+    for round_ in range(ROUNDS):
+        if round_ == 0:
+            args = ["train", "gan", "--steps", "1000000", "--out", str(path), "--checkpoint-seconds", "1", *TINY]
+        else:
+            args = ["train", "--resume", str(path), "--steps", "1000000"]
+        log.unlink(missing_ok=True)
+        proc = subprocess.Popen([sys.executable, "main.py", *args], cwd=REPO, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait(lambda: _flushed(log) > 0 or proc.poll() is not None, 90, "the first flush")
+            assert proc.poll() is None, proc.stderr.read().decode()
+            if round_ in MID_CHECKPOINT:
+                _wait(marker.exists, 30, "a checkpoint write")
+                time.sleep(rng.uniform(0.0, 0.2))
+                mid_checkpoint_kills += marker.exists()
+            else:
+                time.sleep(rng.uniform(0.0, 2.5))
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        flushed = _flushed(log)
+        with SessionReader(path) as r:
+            for key in r.series_keys():
+                steps, values = r.series(key)
+                assert np.array_equal(steps, np.arange(1, len(steps) + 1)), f"round {round_}: {key} has gaps"
+                assert len(steps) >= flushed, f"round {round_}: {key} lost points {len(steps) + 1}–{flushed}"
+            found = r.latest_checkpoint()
+            assert found is not None, f"round {round_}: no whole checkpoint"
+    assert mid_checkpoint_kills >= 3, "too few kills landed inside a checkpoint write"
+    # A last, clean resume: it starts at the newest whole checkpoint and nothing is ever counted twice.
+    with SessionReader(path) as r:
+        step = r.latest_checkpoint()[0]
+    prepared = resume_run(path, "cpu")
+    assert prepared.trainer.step == step
+    make_runner(prepared, Control(), max_steps=step + 3, preview_seconds=None).run()
+    with SessionReader(path) as r:
+        for key in r.series_keys():
+            steps, values = r.series(key)
+            assert np.array_equal(steps, np.arange(1, step + 4)) and np.isfinite(values).all()
+        assert r.latest_checkpoint()[0] == step + 3
+        ckpts = r.checkpoint_steps()
+        assert ckpts == sorted(ckpts)
