@@ -14,5 +14,16 @@ def main(argv: list[str] | None = None) -> int:
     return run_app(argv)
 
 
+def _exit(code: int) -> int:
+    """Leave without closing a session whose writes failed (HDF5 could crash on it at exit)."""
+    writer = sys.modules.get("studio.session.writer")
+    return writer.exit_code(code) if writer else code
+
+
+def entry() -> None:
+    """The program's entry point (also the `training-studio` command)."""
+    sys.exit(_exit(main()))
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -19,3 +19,8 @@ class SessionError(StudioError):
 
 class TrainingHalted(StudioError):
     """Training cannot go on (for example the losses became NaN); what was saved is kept."""
+
+
+class DiskFull(SessionError):
+    """The session's disk (or file-size limit) has no room for what comes next; the run stops, after a
+    last checkpoint if that still fits."""

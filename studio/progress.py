@@ -61,5 +61,6 @@ class ProgressSink(Sink):
         if s is not None:
             done = s.step - self.start_step
             rate = done / s.elapsed_s if s.elapsed_s > 0 else 0.0
-            print(f"{reason}: {done} steps in {s.elapsed_s:.1f} s of training ({rate:.1f} steps/s), "
+            said = {"error": "stopped by the error below"}.get(reason, reason)
+            print(f"{said}: {done} steps in {s.elapsed_s:.1f} s of training ({rate:.1f} steps/s), "
                   f"now at step {s.step}", file=self.stream, flush=True)

@@ -5,6 +5,7 @@ reports to a Sink in coalesced batches: metric points every ~100 ms (none droppe
 image a few times a second, snapshots on a step schedule, checkpoints on a time schedule and at stop.
 A non-finite loss pauses the run and restores the last good weights; no NaN is ever checkpointed.
 """
+import sys
 import time
 
 import numpy as np
@@ -12,6 +13,7 @@ import torch
 
 from studio import config as cfg
 from studio.control import Control
+from studio.errors import DiskFull
 from studio.session.checkpoint import pack, unpack
 from studio.sinks import Event, MetricBatch, RunInfo, Sink, Status
 
@@ -221,6 +223,8 @@ class Runner:
             else:
                 try:  # keep the points of the steps that did complete
                     self._flush_metrics()
+                    if isinstance(sys.exc_info()[1], DiskFull) and t.step != self._last_ckpt_step:
+                        self._checkpoint()  # the writer kept room for this one
                 except Exception:
                     pass
             sink.finish(reason)

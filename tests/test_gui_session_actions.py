@@ -155,3 +155,17 @@ def test_the_timeline_goes_back_through_a_running_session(qtbot, window):
     qtbot.waitUntil(lambda: w.state == "idle", timeout=10000)
     with SessionReader(w.session_path) as r:
         assert r.snapshot_steps("samples").tolist() == w.live.steps["samples"]  # the window kept every one
+
+
+def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_file(qtbot, window, monkeypatch):
+    import studio.session.writer as writer
+    w = window
+    w.start()
+    qtbot.waitUntil(lambda: shown_step(w) >= 3, timeout=60000)
+    # The real check is tested with a size-limited process in test_core_reliability_diskfull.py.
+    # Room for a last checkpoint (the writer keeps it), not for more.
+    monkeypatch.setattr(writer, "room_left", lambda path: writer.SPACE_MARGIN)
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=20000)
+    assert "disk is almost full" in w.banner.text() and "kept" in w.banner.text()
+    with SessionReader(w.session_path) as r:
+        assert _contiguous(r.series("loss_d")[0]) and r.latest_checkpoint()[0] == r.last_step()

@@ -4,6 +4,9 @@ Every dataset is created before SWMR mode is switched on (SWMR cannot create obj
 file stays readable if the process dies and another process can follow it while it grows.
 """
 import os
+import re
+import shutil
+import sys
 import time
 import zlib
 from contextlib import contextmanager
@@ -14,7 +17,7 @@ import numpy as np
 
 from studio import __version__
 from studio import config as cfg
-from studio.errors import SessionError
+from studio.errors import DiskFull, SessionError
 from studio.session import layout as L
 from studio.session.reader import newest_valid_checkpoint
 from studio.sinks import Sink
@@ -25,6 +28,10 @@ FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they
 # flush appends the newest metric step it made durable, and a pause in the middle of checkpoint writes
 # (marked by a file `<session>.writing-checkpoint`) so a kill can be aimed there.
 _FLUSH_LOG = os.environ.get("TRAINING_STUDIO_TEST_FLUSH_LOG")
+# HDF5 cannot survive a write that fails (its next flush or close can crash the process), so the writer
+# stops before the disk or the file-size limit is reached: it keeps this much room beyond each write.
+SPACE_MARGIN = int(os.environ.get("TRAINING_STUDIO_TEST_SPACE_MARGIN", 2 * 2**20))
+BROKEN: list = []  # files whose writes failed anyway (another program filled the disk): see exit_code
 _CHECKPOINT_PAUSE = float(os.environ.get("TRAINING_STUDIO_TEST_CHECKPOINT_PAUSE", "0") or 0)
 
 
@@ -56,6 +63,8 @@ class SessionWriter(Sink):
         self._last_flush = time.monotonic()
         self._closed = False
         self._newest_step = None  # of the metric points handed over so far
+        self._checkpoint_size = 0  # of the last one: room for one more is kept while the run goes on
+        self._ending = False       # the disk is full: the run is saving what it still can, then stops
 
     # --- opening ---
     @classmethod
@@ -143,11 +152,28 @@ class SessionWriter(Sink):
         return cls(path, f, None if found is None else found[1])
 
     # --- the Sink interface ---
-    def _guard(self, what: str):
-        return _write_guard(self.path, what)
+    @contextmanager
+    def _guard(self, what: str, size: int = 0):
+        """Write `what` (about `size` bytes) only if room is left beyond it; stop the run (DiskFull) once
+        less than SPACE_MARGIN plus one more checkpoint would be left, after this write, so that the run's
+        last points and a last checkpoint still fit. A failed write becomes one clear message."""
+        room = room_left(self.path)
+        if room < size + SPACE_MARGIN // 4:
+            self._ending = True
+            raise DiskFull(f"{self.path}: the disk is full (or the file-size limit reached): "
+                           f"{max(room, 0) / 1e6:.1f} MB left, so {what} was not saved; everything saved before "
+                           "is kept")
+        stop = not self._ending and room < size + SPACE_MARGIN + self._checkpoint_size
+        with _write_guard(self, what):
+            yield
+        if stop:
+            self._ending = True
+            raise DiskFull(f"{self.path}: the disk is almost full (or the file-size limit nearly reached): "
+                           f"{room / 1e6:.1f} MB left; training stopped after saving its last step, everything "
+                           "saved is kept")
 
     def metrics(self, batch):
-        with self._guard("metric points"):
+        with self._guard("metric points", sum(len(s) for s, _ in batch.points.values()) * 16):
             for key, (steps, values) in batch.points.items():
                 rows = np.empty(len(steps), L.METRIC_DTYPE)
                 rows["step"], rows["value"] = steps, values
@@ -156,14 +182,14 @@ class SessionWriter(Sink):
                     self._newest_step = max(int(steps[-1]), self._newest_step or 0)
 
     def snapshot(self, step, images):
-        with self._guard("a panel snapshot"):
+        with self._guard("a panel snapshot", sum(v.nbytes for v in images.values())):
             for key, stack in images.items():
                 g = self.f[L.IMAGES][key]
                 _append(g["data"], stack[None])
                 _append(g["step"], np.array([step], np.int64))
 
     def episode(self, episode):
-        with self._guard("a recorded episode"):
+        with self._guard("a recorded episode", episode.nbytes()):
             g = self.f[L.EPISODES]
             if tuple(episode.frame_shape) != g["frames"].shape[1:]:
                 raise SessionError(f"{self.path}: an episode of {episode.frame_shape} frames does not fit the "
@@ -188,7 +214,7 @@ class SessionWriter(Sink):
             _append(self.f[L.EVENTS], row)
 
     def checkpoint(self, step, blob):
-        with self._guard("a checkpoint"):
+        with self._guard("a checkpoint", len(blob)):
             ck = self.f[L.CHECKPOINTS]
             index = ck[L.CKPT_INDEX]
             # Write into the slot the newest good checkpoint does not use; the index row goes last, so
@@ -196,6 +222,7 @@ class SessionWriter(Sink):
             slot = 0 if self._good_slot is None else 1 - self._good_slot
             data = ck[L.CKPT_SLOTS[slot]]
             arr = np.frombuffer(blob, np.uint8)
+            self._checkpoint_size = len(arr)
             data.resize((len(arr),))
             data[:] = arr
             if _CHECKPOINT_PAUSE:
@@ -232,11 +259,15 @@ class SessionWriter(Sink):
         if self._closed:
             return
         self._closed = True
+        if self in BROKEN:  # closing a file whose writes failed can crash HDF5: leave it to exit_code
+            return
         try:
             self.f.flush()
             self.f.close()
-        except OSError as exc:
-            raise SessionError(f"{self.path}: the session could not be closed cleanly ({exc})") from None
+        except (OSError, RuntimeError) as exc:
+            BROKEN.append(self)
+            raise SessionError(f"{self.path}: the session could not be closed cleanly ({_why(exc)}); what was "
+                               "saved before is kept") from None
 
 
 def _create_episodes(f: h5py.File, spec) -> None:
@@ -280,10 +311,55 @@ def _rebuild(path: Path) -> None:
 
 
 @contextmanager
-def _write_guard(path: Path, what: str):
+def _write_guard(writer: SessionWriter, what: str):
     """Turn low-level write failures (disk full, file gone) into one clear message."""
     try:
         yield
-    except OSError as exc:
-        raise SessionError(f"{path}: could not save {what} ({exc}); what was saved before is kept") from None
+    except (OSError, RuntimeError) as exc:  # h5py reports a failed flush as RuntimeError
+        BROKEN.append(writer)
+        raise SessionError(f"{writer.path}: could not save {what} ({_why(exc)}); what was saved before "
+                           "is kept") from None
 
+
+def _why(exc: Exception) -> str:
+    """The operating system's reason inside HDF5's long error text ('No space left on device'), if any."""
+    found = re.search(r"error message = '([^']+)'", str(exc))
+    return found.group(1) if found else str(exc).splitlines()[0]
+
+
+def room_left(path: Path) -> int:
+    """Bytes the session file may still grow by: free disk space, and the process's file-size limit."""
+    try:
+        room = shutil.disk_usage(path.parent).free
+        size = path.stat().st_size
+    except OSError:
+        return 1 << 62  # cannot tell: let the write itself say
+    try:
+        import resource
+        limit = resource.getrlimit(resource.RLIMIT_FSIZE)[0]
+        if limit != resource.RLIM_INFINITY:
+            room = min(room, limit - size)
+    except (ImportError, ValueError, OSError):  # no such limits on Windows
+        pass
+    return room
+
+
+def exit_code(code: int) -> int:
+    """`code`, after which the process may exit normally, unless a session's writes failed: HDF5 would
+    then crash while closing that file at exit, so the process leaves at once (all else is saved)."""
+    if BROKEN:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _quiet_h5py_cleanup(unraisable, previous=sys.unraisablehook) -> None:
+    """h5py repeats a failed write from its objects' destructors as 'Exception ignored' tracebacks; the
+    writer reports that failure once, in words, so these are not printed."""
+    if isinstance(unraisable.exc_value, RuntimeError) and "h5py._objects" in repr(unraisable.object):
+        return
+    previous(unraisable)
+
+
+sys.unraisablehook = _quiet_h5py_cleanup
