@@ -52,7 +52,9 @@ def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = N
 def load_trainer(path: str | Path, device: str = "auto"):
     """The trainer of a session at its latest usable checkpoint (for `sample` and resume)."""
     with SessionReader(path) as reader:
-        kind, config_dict, settings_dict = reader.kind, reader.config, reader.settings
+        if reader.newer:
+            raise SessionError(reader.newer_note())
+        kind, settings_dict = reader.kind, reader.settings
         found = reader.latest_checkpoint()
     if found is None:
         raise SessionError(f"{path}: the session has no usable checkpoint to continue from")

@@ -108,3 +108,18 @@ def test_session_and_resume(tmp_path, tiny_settings):
     with SessionReader(path) as r:
         assert r.series("epsilon")[0].tolist() == list(range(1, 201))
         assert r.kind == "dqn" and r.config["env"] == "CartPole-v1"
+
+
+def test_resume_is_exact(tmp_path, tiny_settings):
+    """N steps, then resume M more, gives the very run of N+M steps in one go (CPU, fixed seed): the
+    game's state mid-episode, the replay buffer, ε and the RNGs all come back."""
+    whole, split = tmp_path / "whole.h5", tmp_path / "split.h5"
+    make_runner(new_run("dqn", TINY, tiny_settings, whole), Control(), max_steps=230, preview_seconds=None).run()
+    make_runner(new_run("dqn", TINY, tiny_settings, split), Control(), max_steps=130, preview_seconds=None).run()
+    make_runner(resume_run(split, "cpu"), Control(), max_steps=230, preview_seconds=None).run()
+    with SessionReader(whole) as a, SessionReader(split) as b:
+        assert a.series_keys() == b.series_keys()
+        for key in a.series_keys():
+            (sa, va), (sb, vb) = a.series(key), b.series(key)
+            assert np.array_equal(sa, sb), key
+            assert np.allclose(va, vb, rtol=1e-5, atol=1e-6, equal_nan=True), key

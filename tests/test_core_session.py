@@ -220,13 +220,20 @@ def test_resume_never_writes_over_the_checkpoint_it_resumed_from(two_checkpoints
 
 # --- files that are not (readable) sessions -------------------------------------------------
 
-def test_newer_schema_is_refused(session):
+def test_a_newer_schema_is_read_but_never_written(session):
+    from studio.runs import resume_run
+    from studio.session.writer import SessionWriter
     path = session[0]
     with h5py.File(path, "r+") as f:
         f.attrs["schema_version"] = L.SCHEMA_VERSION + 1
-    with pytest.raises(SessionError) as err:
-        SessionReader(path)
-    assert str(path) in str(err.value) and "newer" in str(err.value)
+    with SessionReader(path) as r:
+        assert r.newer and "read-only" in r.newer_note() and len(r.series("loss_d")[0]) > 0
+    before = path.read_bytes()
+    with pytest.raises(SessionError, match="newer Training Studio"):
+        resume_run(path, "cpu")
+    with pytest.raises(SessionError, match="newer Training Studio"):
+        SessionWriter.reopen(path, 3)
+    assert path.read_bytes() == before
 
 
 @pytest.mark.parametrize("content", [b"hello, this is not HDF5\n", os.urandom(4096), b""])

@@ -26,9 +26,8 @@ class SessionReader:
             if attrs.get("app") != L.APP or "schema_version" not in attrs:
                 raise SessionError(f"{self.path}: an HDF5 file, but not a Training Studio session")
             self.schema_version = int(attrs["schema_version"])
-            if self.schema_version > L.SCHEMA_VERSION:
-                raise SessionError(f"{self.path}: written by a newer Training Studio (schema "
-                                   f"{self.schema_version}, this one reads up to {L.SCHEMA_VERSION}); update the app")
+            # A newer app's file is read as far as this one understands it, and never written to.
+            self.newer = self.schema_version > L.SCHEMA_VERSION
             self.kind = str(attrs["kind"])
             self.title = str(attrs["title"])
             self.created = str(attrs["created"])
@@ -41,6 +40,14 @@ class SessionReader:
         except (KeyError, ValueError, OSError) as exc:
             self.f.close()
             raise SessionError(f"{self.path}: damaged session file ({exc})") from None
+
+    def newer_note(self) -> str:
+        """What to tell a person about a file from a newer version of the app ('' for others)."""
+        if not self.newer:
+            return ""
+        return (f"{self.path.name} was written by a newer Training Studio (file schema {self.schema_version}; "
+                f"this one knows up to {L.SCHEMA_VERSION}): it is shown read-only and may lack what is new. "
+                "Update the app to continue it.")
 
     def __enter__(self):
         return self

@@ -6,6 +6,7 @@ file stays readable if the process dies and another process can follow it while 
 import os
 import re
 import shutil
+import socket
 import sys
 import time
 import zlib
@@ -19,7 +20,7 @@ from studio import __version__
 from studio import config as cfg
 from studio.errors import DiskFull, SessionError
 from studio.session import layout as L
-from studio.session.reader import newest_valid_checkpoint
+from studio.session.reader import SessionReader, newest_valid_checkpoint
 from studio.sinks import Sink
 
 FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they are computed
@@ -102,6 +103,7 @@ class SessionWriter(Sink):
             for slot in L.CKPT_SLOTS:
                 ck.create_dataset(slot, (0,), maxshape=(None,), dtype=np.uint8, chunks=(1 << 18,))
             ck.create_dataset(L.CKPT_INDEX, (0,), maxshape=(None,), dtype=L.CKPT_DTYPE, chunks=(64,))
+            _mark_writer(f)
             f.swmr_mode = True
             f.flush()
         except OSError as exc:
@@ -115,13 +117,18 @@ class SessionWriter(Sink):
         (the checkpoint training resumes from), so no step appears twice. `episodes`: the EpisodeSpec of
         a trainer that records episodes (a session written before it did gets the group now)."""
         path = Path(path)
+        with SessionReader(path) as reader:  # before anything is written: a foreign or newer file is left alone
+            if reader.newer:
+                raise SessionError(reader.newer_note())
+            writer = {k: reader.f.attrs.get(k) for k in ("writer_pid", "writer_host")}
         try:
             f = h5py.File(path, "r+", libver="latest")
         except OSError as exc:
             if "already open for write" not in str(exc):
                 raise SessionError(f"{path}: cannot open the session for writing ({exc})") from None
             # A writer died with the file open: HDF5 keeps it marked as in use. Reading works, so
-            # copy everything into a fresh file and put that in its place.
+            # copy everything into a fresh file and put that in its place; unless that writer is alive.
+            _refuse_if_alive(path, writer)
             _rebuild(path)
             f = h5py.File(path, "r+", libver="latest")
         try:
@@ -141,6 +148,7 @@ class SessionWriter(Sink):
             elif episodes is not None:
                 _create_episodes(f, episodes)
             found = newest_valid_checkpoint(f[L.CHECKPOINTS])
+            _mark_writer(f)
             f.swmr_mode = True
             f.flush()
         except SessionError:
@@ -290,6 +298,27 @@ def _drop_episodes_after(g: h5py.Group, keep_through_step: int) -> None:
     rows = int(index[keep - 1]["start"] + index[keep - 1]["length"]) if keep else 0
     for name in ("frames", "actions", "q_values", "rewards"):
         g[name].resize(rows, axis=0)
+
+
+def _mark_writer(f: h5py.File) -> None:
+    """Which process writes the file (attributes cannot change once SWMR is on): another program that
+    wants to continue the session can tell a live writer from a dead one."""
+    f.attrs["writer_pid"] = os.getpid()
+    f.attrs["writer_host"] = socket.gethostname()
+
+
+def _refuse_if_alive(path: Path, writer: dict) -> None:
+    pid, host = writer.get("writer_pid"), writer.get("writer_host")
+    if pid is None or str(host) != socket.gethostname() or int(pid) == os.getpid():
+        return  # another machine's writer (a synced file) cannot be asked; this process's is not running
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return
+    except OSError:
+        pass  # alive, though owned by someone else
+    raise SessionError(f"{path}: still being written by another program (process {int(pid)}); stop that "
+                       "run first, or wait for it to end")
 
 
 def _rebuild(path: Path) -> None:
