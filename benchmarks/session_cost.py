@@ -1,4 +1,5 @@
-"""What writing the session costs: the same headless training (default settings and cadence: metric
+"""What writing the session costs, measured two ways: the time spent inside the session writer's calls
+as a share of the run, and the steps/s of the same headless training (default settings and cadence: metric
 points flushed every second, a snapshot every 100 steps, a checkpoint every 60 s) with and without its
 session file, each round a fresh process, alternating, for a fixed wall-clock time.
 
@@ -26,6 +27,9 @@ def child(model: str, seconds: float, save: bool) -> None:
     cls = trainer_class(model)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = new_run(model, cls.presets[cls.default_preset], RunSettings(), Path(tmp) / "s.h5", save=save)
+        spent = [0.0]
+        if save:  # time every call into the writer: its share of the run is its direct cost
+            _time_calls(prepared.writer, spent)
         control = Control()
         runner = make_runner(prepared, control, preview_seconds=None)
         threading.Timer(seconds, control.stop).start()
@@ -34,7 +38,24 @@ def child(model: str, seconds: float, save: bool) -> None:
         elapsed = time.perf_counter() - t0
         size = (Path(tmp) / "s.h5").stat().st_size if save else 0
         print(json.dumps({"steps_per_s": prepared.trainer.step / elapsed, "bytes": size,
-                          "steps": prepared.trainer.step}))
+                          "steps": prepared.trainer.step, "writer_share": spent[0] / elapsed}))
+
+
+def _time_calls(writer, spent) -> None:
+    for name in ("metrics", "snapshot", "episode", "event", "checkpoint", "flush", "finish"):
+        method = getattr(writer, name)
+
+        def timed(*args, _method=method):
+            t = time.perf_counter()
+            try:
+                return _method(*args)
+            finally:
+                spent[0] += time.perf_counter() - t
+        setattr(writer, name, timed)
+
+
+def _mean(rows, key) -> float:
+    return sum(r[key] for r in rows) / len(rows)
 
 
 def _each(rows, key, fmt) -> str:
@@ -69,7 +90,10 @@ def main() -> None:
              f"({_each(results['nosave'], 'steps_per_s', '{:.2f}')})",
              f"- with the session file: {with_file:.2f} steps/s "
              f"({_each(results['save'], 'steps_per_s', '{:.2f}')})",
-             f"- cost: **{(1 - with_file / without) * 100:.1f} %** of throughput",
+             f"- cost: {(1 - with_file / without) * 100:.1f} % of throughput by the steps/s of separate processes "
+             "(their spread between rounds is larger than the cost)",
+             f"- time spent inside the session writer's calls: **{_mean(results['save'], 'writer_share') * 100:.2f} %** "
+             f"of the run ({_each(results['save'], 'writer_share', '{:.4f}')}) — its direct cost",
              f"- file after {args.seconds:g} s: {_each(results['save'], 'bytes', '{:.0f} bytes')}"]
     args.results.write_text("\n".join(lines) + "\n")
     print("\n".join(lines))

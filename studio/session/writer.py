@@ -63,7 +63,9 @@ class SessionWriter(Sink):
         self._good_slot = good_slot
         self._last_flush = time.monotonic()
         self._closed = False
-        self._newest_step = None  # of the metric points handed over so far
+        self._newest_step = None  # of the metric points written so far
+        self._pending: dict[str, list] = {}  # metric rows not yet written (see metrics)
+        self._metric_ds = {key: ds for key, ds in file[L.METRICS].items()}  # looked up once
         self._checkpoint_size = 0  # of the last one: room for one more is kept while the run goes on
         self._ending = False       # the disk is full: the run is saving what it still can, then stops
 
@@ -181,13 +183,23 @@ class SessionWriter(Sink):
                            "saved is kept")
 
     def metrics(self, batch):
-        with self._guard("metric points", sum(len(s) for s, _ in batch.points.values()) * 16):
-            for key, (steps, values) in batch.points.items():
+        # Kept until the next flush (at most FLUSH_SECONDS away) and written then, a second's points at a
+        # time: appending to HDF5 datasets costs about the same for 2 rows as for 200.
+        for key, (steps, values) in batch.points.items():
+            if len(steps):
                 rows = np.empty(len(steps), L.METRIC_DTYPE)
                 rows["step"], rows["value"] = steps, values
-                _append(self.f[L.METRICS][key], rows)
-                if len(steps):
-                    self._newest_step = max(int(steps[-1]), self._newest_step or 0)
+                self._pending.setdefault(key, []).append(rows)
+
+    def _write_metrics(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending = self._pending, {}
+        with self._guard("metric points", sum(len(r) for rows in pending.values() for r in rows) * 16):
+            for key, rows in pending.items():
+                rows = np.concatenate(rows)
+                _append(self._metric_ds[key], rows)
+                self._newest_step = max(int(rows["step"][-1]), self._newest_step or 0)
 
     def snapshot(self, step, images):
         with self._guard("a panel snapshot", sum(v.nbytes for v in images.values())):
@@ -222,6 +234,7 @@ class SessionWriter(Sink):
             _append(self.f[L.EVENTS], row)
 
     def checkpoint(self, step, blob):
+        self._write_metrics()  # every point up to the checkpoint's step is on disk with it
         with self._guard("a checkpoint", len(blob)):
             ck = self.f[L.CHECKPOINTS]
             index = ck[L.CKPT_INDEX]
@@ -244,6 +257,7 @@ class SessionWriter(Sink):
 
     def flush(self):
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+            self._write_metrics()
             with self._guard("the session"):
                 self.f.flush()
             self._flushed()
@@ -269,6 +283,13 @@ class SessionWriter(Sink):
         self._closed = True
         if self in BROKEN:  # closing a file whose writes failed can crash HDF5: leave it to exit_code
             return
+        refused = None
+        try:
+            self._write_metrics()
+        except SessionError as exc:  # a full disk: said once, and the file still closes cleanly
+            refused = exc
+            if self in BROKEN:
+                raise
         try:
             self.f.flush()
             self.f.close()
@@ -276,6 +297,8 @@ class SessionWriter(Sink):
             BROKEN.append(self)
             raise SessionError(f"{self.path}: the session could not be closed cleanly ({_why(exc)}); what was "
                                "saved before is kept") from None
+        if refused is not None:
+            raise refused
 
 
 def _create_episodes(f: h5py.File, spec) -> None:
@@ -391,4 +414,21 @@ def _quiet_h5py_cleanup(unraisable, previous=sys.unraisablehook) -> None:
     previous(unraisable)
 
 
+def _from_h5py_cleanup(tb) -> bool:
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith("_objects.pyx"):
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _quiet_h5py_cleanup_traceback(typ, value, tb, previous=sys.excepthook) -> None:
+    """The same destructor errors also reach sys.excepthook (Cython prints their traceback first). A
+    failed write there fails the writer's next flush too, which reports it in words."""
+    if issubclass(typ, RuntimeError) and "write failed" in str(value) and _from_h5py_cleanup(tb):
+        return
+    previous(typ, value, tb)
+
+
 sys.unraisablehook = _quiet_h5py_cleanup
+sys.excepthook = _quiet_h5py_cleanup_traceback
