@@ -2,6 +2,8 @@
 import importlib.util
 import os
 
+import numpy as np
+
 from studio.errors import ConfigError
 
 # The games offered, and the Python module each needs beyond gymnasium itself.
@@ -62,3 +64,36 @@ def make_env(env_id: str, render: bool = False):
         env.close()
         raise ConfigError(f"{env_id} observes {env.observation_space}; this agent's MLP needs a vector observation")
     return env
+
+
+def game_state(env) -> dict | None:
+    """The game's state mid-episode as plain values (for a checkpoint), for games whose whole state is
+    an array plus their random generator — the classic-control ones; None for others (Box2D)."""
+    from gymnasium.wrappers import TimeLimit
+    game = env.unwrapped
+    if getattr(game, "state", None) is None or getattr(game, "world", None) is not None:
+        return None
+    saved = {"state": np.asarray(game.state, np.float64).tolist(),
+             "rng": game.np_random.bit_generator.state,
+             "steps_beyond_terminated": getattr(game, "steps_beyond_terminated", None)}
+    layer = env
+    while layer is not game:
+        if isinstance(layer, TimeLimit):
+            saved["elapsed"] = int(layer._elapsed_steps)
+        layer = layer.env
+    return saved
+
+
+def restore_game_state(env, saved: dict) -> None:
+    """Put a game back where game_state found it."""
+    from gymnasium.wrappers import TimeLimit
+    game = env.unwrapped
+    game.state = np.array(saved["state"], np.float64)
+    game.np_random.bit_generator.state = saved["rng"]
+    if hasattr(game, "steps_beyond_terminated"):
+        game.steps_beyond_terminated = saved["steps_beyond_terminated"]
+    layer = env
+    while layer is not game:
+        if isinstance(layer, TimeLimit) and "elapsed" in saved:
+            layer._elapsed_steps = saved["elapsed"]
+        layer = layer.env

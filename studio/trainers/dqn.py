@@ -8,7 +8,7 @@ from torch.nn import functional as F
 
 from studio.errors import StudioError
 from studio.models.q_network import QNetwork
-from studio.rl.envs import action_names, first_frame, make_env
+from studio.rl.envs import action_names, first_frame, game_state, make_env, restore_game_state
 from studio.rl.episode import Episode, EpisodeSpec
 from studio.rl.evaluation import EvaluationInterrupted, play_greedy
 from studio.rl.replay import ReplayBuffer
@@ -99,13 +99,20 @@ class DQNTrainer(Trainer):
             group["lr"] = self.learning_rate()
 
     def extra_state(self):
-        return {"buffer": self.buffer.state_dict(), "episodes": self.episodes}
+        # The game mid-episode too, so that a resumed run plays on exactly as an unbroken one would.
+        return {"buffer": self.buffer.state_dict(), "episodes": self.episodes, "game": game_state(self.env),
+                "obs": np.asarray(self.obs, np.float64).tolist(), "ep_return": self.ep_return,
+                "ep_length": self.ep_length}
 
     def load_extra_state(self, extra):
         self.buffer.load_state_dict(extra["buffer"])
         self.episodes = int(extra["episodes"])
-        # A resumed run starts a new episode: the game's own state mid-episode is not saved.
-        self._new_episode(self.seed + self.episodes)
+        if extra.get("game") is None:  # a game whose state cannot be saved (or an older checkpoint)
+            self._new_episode(self.seed + self.episodes)
+            return
+        restore_game_state(self.env, extra["game"])
+        self.obs = np.asarray(extra["obs"], self.env.observation_space.dtype)
+        self.ep_return, self.ep_length = float(extra["ep_return"]), int(extra["ep_length"])
 
     # --- acting ---
     def epsilon(self) -> float:
