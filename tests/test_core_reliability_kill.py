@@ -9,6 +9,7 @@ import sys
 import time
 
 import numpy as np
+import pytest
 
 from studio.control import Control
 from studio.runs import make_runner, resume_run
@@ -83,3 +84,30 @@ def test_kill_9_at_20_moments_loses_nothing_flushed_and_resumes(tmp_path):
         assert r.latest_checkpoint()[0] == step + 3
         ckpts = r.checkpoint_steps()
         assert ckpts == sorted(ckpts)
+
+
+def test_a_session_still_being_written_is_not_taken_over(tmp_path):
+    """HDF5 marks a file open for writing both while its writer runs and after it was killed; only a dead
+    writer's file may be repaired and continued."""
+    from studio.errors import SessionError
+    path = tmp_path / "live.h5"
+    log = tmp_path / "flushed.log"
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", "1000000", "--out", str(path),
+                             "--checkpoint-seconds", "1", *TINY], cwd=REPO,
+                            env=dict(os.environ, TRAINING_STUDIO_TEST_FLUSH_LOG=str(log)),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def has_checkpoint():
+        with SessionReader(path) as r:
+            return r.latest_checkpoint() is not None
+    try:
+        _wait(lambda: _flushed(log) > 0, 90, "the first flush")
+        _wait(has_checkpoint, 30, "a checkpoint")
+        with pytest.raises(SessionError, match=f"still being written by another program \\(process {proc.pid}\\)"):
+            resume_run(path, "cpu")
+        assert proc.poll() is None                   # the writer was not disturbed
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    prepared = resume_run(path, "cpu")               # its writer is gone: now it is repaired and continued
+    make_runner(prepared, Control(), max_steps=prepared.trainer.step + 1, preview_seconds=None).run()

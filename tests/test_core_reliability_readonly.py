@@ -1,6 +1,6 @@
 """A read-only session file or folder: viewing works; creating or continuing a session there is refused
 with a clear message (the window then asks for another place). Root may write anywhere, so when the tests
-run as root the commands run as the unprivileged user 'nobody'."""
+run as root the commands run without root's power to override file permissions (setpriv)."""
 import os
 import shutil
 import subprocess
@@ -19,15 +19,13 @@ from conftest import REPO
 TINY = ["--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8", "--threads", "1"]
 
 
-def _unprivileged():
-    """preexec_fn for a child that must not be able to write the files (none needed when not root)."""
-    if os.getuid() != 0:
-        return None
+# Root without these capabilities is bound by the mode bits like anyone else.
+AS_ORDINARY = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner",
+               "--inh-caps", "-dac_override,-dac_read_search,-fowner", "--"]
 
-    def drop():
-        os.setgid(65534)
-        os.setuid(65534)
-    return drop
+
+def _prefix() -> list[str]:
+    return AS_ORDINARY if os.getuid() == 0 else []
 
 
 @pytest.fixture(scope="module")
@@ -35,25 +33,26 @@ def place():
     """A folder and a session in it that the child processes can read but not write."""
     if os.getuid() == 0:
         try:
-            subprocess.run([sys.executable, "-c", "pass"], preexec_fn=_unprivileged(), check=True, timeout=60)
+            subprocess.run([*AS_ORDINARY, sys.executable, "-c", "pass"], check=True, timeout=60)
         except (subprocess.SubprocessError, OSError) as exc:
-            pytest.skip(f"running as root and cannot become an unprivileged user to test read-only files: {exc}")
+            pytest.skip(f"running as root, and setpriv cannot drop root's override of file modes: {exc}")
     folder = Path(tempfile.mkdtemp(prefix="studio-readonly-"))
-    os.chmod(folder, 0o755)  # others may enter and read, not create
     path = folder / "saved.h5"
     from studio.trainers.gan_config import GANConfig
     make_runner(new_run("gan", GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8),
                         RunSettings(seed=0, device="cpu", snapshot_every=5), path), Control(), max_steps=10,
                 preview_seconds=None).run()
     os.chmod(path, 0o444)
+    os.chmod(folder, 0o555)  # it may be entered and read, nothing created in it
     yield folder, path
+    os.chmod(folder, 0o755)
     shutil.rmtree(folder, ignore_errors=True)
 
 
 def _as_reader(args, home) -> subprocess.CompletedProcess:
     env = dict(os.environ, HOME=str(home), TRAINING_STUDIO_SESSIONS=str(home), OMP_NUM_THREADS="1")
-    return subprocess.run([sys.executable, *args], cwd=REPO, env=env, preexec_fn=_unprivileged(),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run([*_prefix(), sys.executable, *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=120)
 
 
 @pytest.fixture

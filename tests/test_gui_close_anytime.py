@@ -1,5 +1,6 @@
 """Closing the window at any moment of a run (while it prepares, trains, snapshots or checkpoints): the
 window is gone within 5 s and leaves a session file that opens and resumes."""
+import gc
 import random
 import time
 
@@ -24,7 +25,6 @@ def test_close_at_20_random_moments(qtbot, tmp_path, monkeypatch):
         folder = tmp_path / f"round{i}"
         monkeypatch.setenv("TRAINING_STUDIO_SESSIONS", str(folder))
         w = MainWindow()
-        qtbot.addWidget(w)
         w.setup.form.set_values(TINY)
         w.show()
         w.start()
@@ -47,3 +47,8 @@ def test_close_at_20_random_moments(qtbot, tmp_path, monkeypatch):
         make_runner(prepared, Control(), max_steps=saved + 2, preview_seconds=None).run()
         with SessionReader(files[0]) as r:
             assert r.last_step() == saved + 2
+        # Twenty windows in one test: each is deleted, and its garbage collected, while no thread runs
+        # (as conftest does between tests; a collection during another window's run has crashed Qt).
+        w.deleteLater()
+        QApplication.processEvents()
+        gc.collect()

@@ -68,7 +68,10 @@ def check_session(path: str | Path, timeout: float = TIMEOUT_S) -> dict:
                            f"signal {-done.returncode})")
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines()
-        raise SessionError(lines[-1] if lines else f"{path}: the file could not be read")
+        last = lines[-1] if lines else ""
+        if not last.startswith(str(path)):  # not our own message: an error nobody put into words
+            last = f"{path}: the file could not be read" + (f" ({last})" if last else "")
+        raise SessionError(last)
     try:
         return json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -84,6 +87,9 @@ def main(argv: list[str]) -> int:
         return 0
     except SessionError as exc:
         print(str(exc), file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - opening or closing a damaged file raises outside the reads
+        print(f"{argv[0]}: damaged session file ({type(exc).__name__}: {exc})", file=sys.stderr)
         return 1
 
 
