@@ -5,6 +5,7 @@ import sys
 
 import h5py
 import numpy as np
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from studio.session import layout as L
@@ -169,3 +170,42 @@ def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_file(qtbot, wind
     assert "disk is almost full" in w.banner.text() and "kept" in w.banner.text()
     with SessionReader(w.session_path) as r:
         assert _contiguous(r.series("loss_d")[0]) and r.latest_checkpoint()[0] == r.last_step()
+
+
+def test_a_session_from_a_newer_app_is_shown_read_only(qtbot, window, tmp_path):
+    w = window
+    path = saved_gan(tmp_path, steps=10)
+    with h5py.File(path, "r+", locking=False) as f:
+        f.attrs["schema_version"] = L.SCHEMA_VERSION + 1
+    assert w.open_session(path)
+    assert "newer Training Studio" in w.banner.text() and "read-only" in w.banner.text()
+    assert w.plots.buffers["loss_d"].n == 10 and not w.sessions.act_resume.isEnabled()
+
+
+def test_a_session_dropped_on_the_window_opens(qtbot, window, tmp_path):
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDragEnterEvent, QDropEvent
+    w = window
+    path = saved_gan(tmp_path, steps=10)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path))])
+    enter = QDragEnterEvent(w.rect().center(), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier)
+    w.dragEnterEvent(enter)
+    assert enter.isAccepted()
+    w.dropEvent(QDropEvent(QPointF(w.rect().center()), Qt.CopyAction, data, Qt.LeftButton, Qt.NoModifier))
+    assert w.viewed is not None and w.session_path == str(path) and w.plots.buffers["loss_d"].n == 10
+
+
+def test_the_sessions_list_and_compare_open_from_the_file_menu(qtbot, window, tmp_path):
+    w = window
+    a = saved_gan(tmp_path, steps=10, name="a.h5")
+    b = saved_gan(tmp_path, steps=12, name="b.h5")
+    w.sessions.act_list.trigger()
+    dialog = w.sessions.sessions_list
+    qtbot.waitUntil(lambda: dialog.status.text() == "2 sessions", timeout=30000)
+    dialog.openRequested.emit(str(b))
+    assert w.session_path == str(b) and w.plots.buffers["loss_d"].n == 12
+    dialog.compareRequested.emit([str(a), str(b)])
+    [view] = w.sessions.comparisons
+    assert {p for p, _ in view.curves} == {str(a), str(b)}
+    view.close()

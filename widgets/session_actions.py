@@ -4,7 +4,7 @@ import shutil
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QStyle
 
@@ -33,6 +33,12 @@ class SessionActions(QObject):
         self.act_resume.setToolTip("Continue training the opened session from its last checkpoint, in the same "
                                    "file (Ctrl+R)")
         self.act_resume.setEnabled(False)
+        self.act_list = QAction("&Sessions…", window, shortcut=QKeySequence("Ctrl+L"), triggered=self.show_list)
+        self.act_list.setToolTip("The saved sessions with their model, date, steps and best result (Ctrl+L)")
+        self.act_compare = QAction("&Compare Sessions…", window, triggered=self.choose_to_compare)
+        self.act_compare.setToolTip("Overlay the curves of several sessions")
+        self.sessions_list = None   # the Sessions dialog, made when first shown
+        self.comparisons: list = []  # open compare windows
         self.timer = QTimer(self)
         self.timer.setInterval(FOLLOW_MS)
         self.timer.timeout.connect(self.poll)
@@ -43,6 +49,31 @@ class SessionActions(QObject):
                                               "Training Studio sessions (*.h5 *.hdf5);;All files (*)")
         if path:
             self.open(path)
+
+    def show_list(self) -> None:
+        from widgets.sessions_list import SessionsList
+        if self.sessions_list is None:
+            self.sessions_list = SessionsList(self.w)
+            self.sessions_list.openRequested.connect(self.open)
+            self.sessions_list.compareRequested.connect(self.compare)
+        else:
+            self.sessions_list.refresh()
+        self.sessions_list.show()
+        self.sessions_list.raise_()
+
+    def choose_to_compare(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self.w, "Sessions to compare", str(sessions_dir()),
+                                                "Training Studio sessions (*.h5 *.hdf5)")
+        if paths:
+            self.compare(paths)
+
+    def compare(self, paths) -> None:
+        from widgets.compare_view import CompareView
+        view = CompareView(paths)
+        view.setAttribute(Qt.WA_DeleteOnClose)
+        view.destroyed.connect(lambda *_: self.comparisons.remove(view) if view in self.comparisons else None)
+        self.comparisons.append(view)
+        view.show()
 
     def open(self, path) -> bool:
         """Show a saved session; False (and a message) if it cannot be read or a run is on."""
@@ -62,13 +93,15 @@ class SessionActions(QObject):
         r = self.viewed.reader
         w.info, w.session_path = None, str(path)
         w.show_setup_of(r)
-        w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}.")
+        note = r.newer_note()  # a newer app's file: shown as far as understood, never written
+        w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}." +
+                       (f" {note}" if note else ""), error=bool(note))
         w.lbl_step.setText(f"step {r.last_step():,}")
         w.lbl_state.setText("viewing")
         w.lbl_device.setText(r.device)
         w.lbl_file.setText(str(path))
         self._grew_at = None
-        self.act_resume.setEnabled(True)
+        self.act_resume.setEnabled(not r.newer)
         self.timer.start()
         return True
 
