@@ -18,6 +18,7 @@ from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
 from widgets.latent_scatter import LatentScatter
+from widgets.main_thread_gc import install_main_thread_gc
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
 from widgets.session_actions import SessionActions
@@ -32,6 +33,7 @@ CLOSE_WAIT_MS = 5000  # how long closing waits for the current step before it ke
 class MainWindow(QMainWindow):
     def __init__(self):
         super().__init__()
+        install_main_thread_gc()  # before any worker thread exists: collections only on this thread
         self.setWindowTitle("Training Studio")
         self.resize(1280, 800)
         self.run: TrainingThread | None = None
@@ -113,7 +115,9 @@ class MainWindow(QMainWindow):
         bar.addAction(self.sessions.act_resume)
         menu = self.menuBar().addMenu("&File")
         menu.addAction(self.sessions.act_open)
+        menu.addAction(self.sessions.act_list)
         menu.addAction(self.sessions.act_resume)
+        menu.addAction(self.sessions.act_compare)
         self.exports = ExportMenu(self, menu)
 
     def _make_status_bar(self):
