@@ -209,3 +209,21 @@ def test_the_sessions_list_and_compare_open_from_the_file_menu(qtbot, window, tm
     [view] = w.sessions.comparisons
     assert {p for p, _ in view.curves} == {str(a), str(b)}
     view.close()
+
+
+def test_the_file_check_shows_a_wait_cursor_and_a_refusal_restores_it(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QApplication
+
+    import widgets.session_actions as actions
+    from studio.errors import SessionError
+    seen = []
+
+    def slow_refusal(path):
+        seen.append(QApplication.overrideCursor() and QApplication.overrideCursor().shape())
+        raise SessionError(f"{path}: reading it took longer than 5 s; the file is probably damaged")
+
+    monkeypatch.setattr(actions, "check_session", slow_refusal)
+    path = saved_gan(tmp_path, steps=10)
+    assert not window.open_session(path)
+    assert seen == [Qt.WaitCursor] and QApplication.overrideCursor() is None
+    assert "took longer than 5 s" in window.banner.text()

@@ -13,6 +13,7 @@ from studio.errors import SessionError
 from studio.session.history import all_metrics, saved_series
 from studio.session.probe import check_session
 from studio.session.reader import SessionReader
+from widgets.busy import busy_cursor
 from widgets.metric_plots import COLORS, debiased_ema
 
 STYLES = [Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine]
@@ -73,7 +74,8 @@ class CompareView(QWidget):
         if any(s.path == str(path) for s in self.sessions):
             return True
         try:
-            self.sessions.append(load(path))
+            with busy_cursor():
+                self.sessions.append(load(path))
         except SessionError as exc:
             self.message.setText(f"Not added: {exc}")
             return False

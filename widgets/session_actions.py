@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QFileDialog, QStyle
 from studio.errors import ConfigError, SessionError
 from studio.session.paths import can_write_file, sessions_dir
 from studio.session.probe import check_session
+from widgets.busy import busy_cursor
 from widgets.session_view import SessionView
 
 FOLLOW_MS = 1000      # how often an opened session is checked for new points
@@ -85,8 +86,9 @@ class SessionActions(QObject):
         w.live = None  # the last run's kept snapshots give way to the file's
         try:
             # In a child process first: a damaged file cannot hang or crash the window.
-            self.summary = check_session(path)
-            self.viewed = SessionView(w, path)
+            with busy_cursor():
+                self.summary = check_session(path)
+                self.viewed = SessionView(w, path)
         except SessionError as exc:
             w.show_message(f"Not opened: {exc}", error=True)
             return False
@@ -144,7 +146,8 @@ class SessionActions(QObject):
             return
         if self._grew_at is not None:  # it was written to since it was opened: check it again
             try:
-                self.summary = check_session(v.path)
+                with busy_cursor():
+                    self.summary = check_session(v.path)
             except SessionError as exc:
                 w.show_message(f"Not resumed: {exc}", error=True)
                 return
