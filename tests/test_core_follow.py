@@ -12,6 +12,10 @@ from studio.session.reader import SessionReader
 
 from conftest import REPO
 
+# Several seconds of training (~300 tiny steps/s): the writer flushes every FLUSH_SECONDS, so the points
+# reach a reader in a few batches.
+STEPS = "2000"
+
 
 def _open_when_ready(path, proc, timeout=60.0) -> SessionReader:
     deadline = time.monotonic() + timeout
@@ -28,7 +32,7 @@ def _open_when_ready(path, proc, timeout=60.0) -> SessionReader:
 
 def test_polls_bring_exactly_what_the_writer_adds(tmp_path):
     path = tmp_path / "live.h5"
-    proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", "300", "--out", str(path),
+    proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", STEPS, "--out", str(path),
                              "--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8",
                              "--threads", "1", "--snapshot-every", "25"], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -61,7 +65,7 @@ def test_polls_bring_exactly_what_the_writer_adds(tmp_path):
             steps, values = r.series(key)
             assert seen[key] == steps.tolist(), key               # nothing missed, nothing twice
         assert {k: r.snapshot_steps(k).tolist() for k in r.panel_keys()} == shots
-        assert r.last_step() == 300
+        assert r.last_step() == int(STEPS)
     assert growing_polls >= 2, "the points all arrived at once: the file was not followed while it grew"
 
 
