@@ -68,3 +68,18 @@ def test_the_compare_view_overlays_each_sessions_curves(qtbot, tmp_path):
     assert not view.add_session(bad) and "Not added" in view.message.text()
     view.remove_session(b)
     assert (str(b), "loss_d") not in view.curves and "Add another" in view.message.text()
+
+
+def test_sessions_are_added_from_the_compare_view_and_refusals_stay_shown(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QPushButton
+    a, b = _two_gans(tmp_path)
+    bad = tmp_path / "bad.h5"
+    bad.write_bytes(b"nothing")
+    view = CompareView([bad, a])
+    qtbot.addWidget(view)
+    assert "Not added" in view.message.text() and "Add another" in view.message.text()
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *args, **kw: ([str(b)], ""))
+    [add] = [btn for btn in view.findChildren(QPushButton) if btn.text().startswith("Add")]
+    add.click()
+    assert (str(b), "loss_d") in view.curves and (str(a), "loss_d") in view.curves
+    assert "Not added" in view.message.text() and "2 sessions" in view.message.text()

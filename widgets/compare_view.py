@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from studio.errors import SessionError
 from studio.session.history import all_metrics, saved_series
+from studio.session.paths import sessions_dir
 from studio.session.probe import check_session
 from studio.session.reader import SessionReader
 from widgets.busy import busy_cursor
@@ -57,6 +58,10 @@ class CompareView(QWidget):
         self.smoothing.setTracking(False)
         self.smoothing.valueChanged.connect(lambda _: self.redraw())
         row.addWidget(self.smoothing)
+        add = QPushButton("Add Sessions…")
+        add.setToolTip("Overlay more saved sessions")
+        add.clicked.connect(self._choose)
+        row.addWidget(add)
         layout.addLayout(row)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -64,6 +69,7 @@ class CompareView(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         layout.addWidget(self.view, 1)
         self.sessions: list[Compared] = []
+        self.refused: list[str] = []  # why files were not added, kept above the plots
         self.plots: dict[str, pg.PlotItem] = {}
         self.curves: dict[tuple[str, str], pg.PlotDataItem] = {}  # (path, series key) -> curve
         for path in paths:
@@ -77,7 +83,8 @@ class CompareView(QWidget):
             with busy_cursor():
                 self.sessions.append(load(path))
         except SessionError as exc:
-            self.message.setText(f"Not added: {exc}")
+            self.refused.append(f"Not added: {exc}")
+            self.redraw()
             return False
         self.redraw()
         return True
@@ -133,7 +140,16 @@ class CompareView(QWidget):
                                                            **marks)
         self.message.setText(self._note(groups))
 
+    def _choose(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Sessions to compare", str(sessions_dir()),
+                                                "Training Studio sessions (*.h5 *.hdf5)")
+        for path in paths:
+            self.add_session(path)
+
     def _note(self, groups) -> str:
+        return "\n".join([*self.refused, self._state(groups)])
+
+    def _state(self, groups) -> str:
         if len(self.sessions) < 2:
             return "Add another session to compare."
         kinds = {s.kind for s in self.sessions}

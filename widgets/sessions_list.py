@@ -117,7 +117,7 @@ class SessionsList(QDialog):
         cells = [_Item(row.get("kind", "?")), _Item(row.get("title", "") or row["error"]),
                  _Item(row.get("created", "")),
                  _Item("" if row["error"] else f"{row.get('steps', 0):,}", -1 if row["error"] else row.get("steps", 0)),
-                 _Item(best, row.get("best_value", float("nan"))), _Item(f"{row['size'] / 1e6:.1f} MB", row["size"]),
+                 _Item(best, row.get("best_value", float("inf"))), _Item(f"{row['size'] / 1e6:.1f} MB", row["size"]),
                  _Item(Path(row["path"]).name)]
         for c, item in enumerate(cells):
             item.setData(Qt.UserRole, row["path"])
