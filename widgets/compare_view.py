@@ -117,7 +117,7 @@ class CompareView(QWidget):
             if g:
                 self.view.nextRow()
             plot = self.view.addPlot(title=name)
-            plot.addLegend(offset=(-10, 10))
+            plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))  # curves show faintly behind
             plot.setLabel("bottom", "step")
             plot.setDownsampling(auto=True, mode="peak")
             plot.setClipToView(True)
