@@ -119,7 +119,7 @@ class CompareView(QWidget):
             plot = self.view.addPlot(title=name)
             plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))  # curves show faintly behind
             plot.setLabel("bottom", "step")
-            plot.setDownsampling(auto=True, mode="peak")
+            plot.setDownsampling(auto=True, mode="mean")  # trends to compare; the live plots keep spikes
             plot.setClipToView(True)
             self.plots[name] = plot
             for i, s in enumerate(self.sessions):
