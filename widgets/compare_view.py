@@ -37,6 +37,13 @@ def load(path: str) -> Compared:
         return Compared(str(path), r.title, r.kind, dict(r.config), saved_series(r), all_metrics(r).points)
 
 
+def choose_sessions(parent) -> list[str]:
+    """The session files a person picks to compare (none if cancelled)."""
+    paths, _ = QFileDialog.getOpenFileNames(parent, "Sessions to compare", str(sessions_dir()),
+                                            "Training Studio sessions (*.h5 *.hdf5)")
+    return paths
+
+
 def differences(configs: list[dict]) -> list[dict]:
     """Per session, the settings (of those all of them have) whose values are not the same in all."""
     keys = sorted(set.intersection(*(set(c) for c in configs))) if configs else []
@@ -141,9 +148,7 @@ class CompareView(QWidget):
         self.message.setText(self._note(groups))
 
     def _choose(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Sessions to compare", str(sessions_dir()),
-                                                "Training Studio sessions (*.h5 *.hdf5)")
-        for path in paths:
+        for path in choose_sessions(self):
             self.add_session(path)
 
     def _note(self, groups) -> str:

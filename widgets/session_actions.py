@@ -63,8 +63,8 @@ class SessionActions(QObject):
         self.sessions_list.raise_()
 
     def choose_to_compare(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self.w, "Sessions to compare", str(sessions_dir()),
-                                                "Training Studio sessions (*.h5 *.hdf5)")
+        from widgets.compare_view import choose_sessions
+        paths = choose_sessions(self.w)
         if paths:
             self.compare(paths)
 

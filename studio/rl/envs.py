@@ -69,31 +69,36 @@ def make_env(env_id: str, render: bool = False):
 def game_state(env) -> dict | None:
     """The game's state mid-episode as plain values (for a checkpoint), for games whose whole state is
     an array plus their random generator — the classic-control ones; None for others (Box2D)."""
-    from gymnasium.wrappers import TimeLimit
     game = env.unwrapped
     if getattr(game, "state", None) is None or getattr(game, "world", None) is not None:
         return None
     saved = {"state": np.asarray(game.state, np.float64).tolist(),
              "rng": game.np_random.bit_generator.state,
              "steps_beyond_terminated": getattr(game, "steps_beyond_terminated", None)}
-    layer = env
-    while layer is not game:
-        if isinstance(layer, TimeLimit):
-            saved["elapsed"] = int(layer._elapsed_steps)
-        layer = layer.env
+    limit = _time_limit(env)
+    if limit is not None:
+        saved["elapsed"] = int(limit._elapsed_steps)
     return saved
 
 
 def restore_game_state(env, saved: dict) -> None:
     """Put a game back where game_state found it."""
-    from gymnasium.wrappers import TimeLimit
     game = env.unwrapped
     game.state = np.array(saved["state"], np.float64)
     game.np_random.bit_generator.state = saved["rng"]
     if hasattr(game, "steps_beyond_terminated"):
         game.steps_beyond_terminated = saved["steps_beyond_terminated"]
+    limit = _time_limit(env)
+    if limit is not None and "elapsed" in saved:
+        limit._elapsed_steps = saved["elapsed"]
+
+
+def _time_limit(env):
+    """The TimeLimit wrapper around the game (it counts the episode's steps), or None."""
+    from gymnasium.wrappers import TimeLimit
     layer = env
-    while layer is not game:
-        if isinstance(layer, TimeLimit) and "elapsed" in saved:
-            layer._elapsed_steps = saved["elapsed"]
+    while layer is not env.unwrapped:
+        if isinstance(layer, TimeLimit):
+            return layer
         layer = layer.env
+    return None
