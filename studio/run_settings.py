@@ -18,4 +18,5 @@ class RunSettings:
     checkpoint_seconds: float = param(60.0, "Save a checkpoint (models, optimizers, RNG) at least this "
                                       "often, in seconds of training, and always at stop.", low=1.0,
                                       high=86400.0, label="checkpoint every (s)")
-    threads: int = param(0, "CPU threads for torch (0: leave torch's default).", low=0, high=256)
+    threads: int = param(0, "CPU threads for torch (0: chosen while training by measuring the speed, "
+                      "so that it follows the machine's load).", low=0, high=256)

@@ -30,14 +30,19 @@ def snapshot_due(step: int, every: int) -> bool:
     return mantissa in (1, 2, 5)
 
 
-PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time
+PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time…
+PREVIEW_MAX_S = 1.0   # …but come at least once a second: on a loaded CPU every cost stretches
 
 
 class Runner:
     def __init__(self, trainer, control: Control, sink: Sink, info: RunInfo, *, max_steps: int | None = None,
                  snapshot_every: int = 100, checkpoint_seconds: float = 60.0,
-                 emit_seconds: float = 0.1, preview_seconds: float | None = 0.25, clock=time.monotonic):
+                 emit_seconds: float = 0.1, preview_seconds: float | None = 0.25, clock=time.monotonic,
+                 tuner=None):
         self.trainer, self.control, self.sink, self.info = trainer, control, sink, info
+        self.tuner = tuner  # studio.threads.ThreadTuner: torch's CPU threads follow the machine's load
+        if tuner is not None:
+            tuner.on_change = self._threads_changed
         self.max_steps, self.snapshot_every = max_steps, snapshot_every
         self.checkpoint_seconds, self.emit_seconds, self.preview_seconds = checkpoint_seconds, emit_seconds, preview_seconds
         self.clock = clock
@@ -69,7 +74,8 @@ class Runner:
         return finite
 
     def _status(self, state: str) -> None:
-        self.sink.status(Status(self.trainer.step, self._rate, self.elapsed, state, self.max_steps))
+        threads = self.tuner.current if self.tuner is not None else None
+        self.sink.status(Status(self.trainer.step, self._rate, self.elapsed, state, self.max_steps, threads))
         self.sink.flush()
 
     def _checkpoint(self) -> None:
@@ -93,6 +99,15 @@ class Runner:
         msg = (f"{what} became NaN or infinite at step {bad_step}. Training is paused and the weights are "
                f"restored from step {step}. Lower the learning rate (or change the loss), then resume.")
         self.sink.event(Event(bad_step, "error", msg))
+
+    def _threads_changed(self, choice) -> None:
+        """Say why the speed changed: the thread count the tuner chose, with what it measured."""
+        rates = ", ".join(f"{rate:.1f} steps/s on {n}" for n, rate in sorted(choice.rates.items()))
+        others = ("" if choice.other_load is None else
+                  f"; other programs kept {choice.other_load:.1f} cores busy meanwhile")
+        plural = "s" if choice.threads > 1 else ""
+        self.sink.event(Event(self.trainer.step, "info", f"training now uses {choice.threads} CPU thread{plural} "
+                                                          f"(measured {rates}{others})"))
 
     def _apply_config(self) -> None:
         new = self.control.take_config()
@@ -142,10 +157,11 @@ class Runner:
 
     def _preview_due(self, since_last: float) -> bool:
         """Previews every preview_seconds, but stretched so drawing them takes at most
-        PREVIEW_SHARE of the training time (a large generator on a CPU refreshes less often)."""
+        PREVIEW_SHARE of the training time (a large generator on a CPU refreshes less often), and never
+        further apart than PREVIEW_MAX_S: the views of a run on a busy machine must still look live."""
         if self.preview_seconds is None:
             return False
-        return since_last >= max(self.preview_seconds, self._preview_cost / PREVIEW_SHARE)
+        return since_last >= min(max(self.preview_seconds, self._preview_cost / PREVIEW_SHARE), PREVIEW_MAX_S)
 
     # --- the loop ---
     def run(self) -> str:
@@ -183,6 +199,8 @@ class Runner:
                     values.append(value)
                 now = self.clock()
                 self.elapsed += now - start
+                if self.tuner is not None:
+                    self.tuner.step_done(now - start)
                 stepping = control.paused
                 if snapshot_due(t.step, self.snapshot_every):
                     if not self._flush_metrics():

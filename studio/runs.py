@@ -78,6 +78,14 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     return PreparedRun(trainer, writer, info, settings)
 
 
+def thread_tuner_for(prepared: PreparedRun):
+    """A ThreadTuner for a run on the CPU whose settings leave the thread count open (threads = 0)."""
+    from studio.threads import ThreadTuner, other_cpu_load, usable_cores
+    if prepared.settings.threads or prepared.trainer.device.type != "cpu":
+        return None
+    return ThreadTuner(usable_cores(), torch.set_num_threads, start=torch.get_num_threads(), load=other_cpu_load())
+
+
 def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | None = None,
                 preview_seconds: float | None = 0.25, emit_seconds: float = 0.1):
     """A Runner reporting to `sinks` and then to the session file (last, so a full disk is reported
@@ -88,4 +96,4 @@ def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | No
     return Runner(prepared.trainer, control, MultiSink(chain), prepared.info, max_steps=max_steps,
                   snapshot_every=prepared.settings.snapshot_every,
                   checkpoint_seconds=prepared.settings.checkpoint_seconds, preview_seconds=preview_seconds,
-                  emit_seconds=emit_seconds)
+                  emit_seconds=emit_seconds, tuner=thread_tuner_for(prepared))

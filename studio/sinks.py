@@ -31,6 +31,7 @@ class Status:
     elapsed_s: float          # training time, pauses excluded
     state: str                # running | paused | stopping
     max_steps: int | None = None
+    threads: int | None = None  # torch's CPU threads now, when the run tunes them (studio.threads)
 
 
 @dataclass

@@ -18,6 +18,15 @@ except ImportError:  # pragma: no cover - torch is a hard dependency of the app
     pass
 
 
+@pytest.fixture(autouse=True)
+def _fixed_torch_threads(request, monkeypatch):
+    """Runs in tests keep torch on the one thread set above: the tuner (studio/threads.py) would try two
+    in the middle of a test, and a thread count changed mid-run changes float rounding. Tests of the
+    tuner itself are marked `thread_tuner`."""
+    if request.node.get_closest_marker("thread_tuner") is None:
+        monkeypatch.setattr("studio.runs.thread_tuner_for", lambda prepared: None)
+
+
 @pytest.fixture
 def sessions_dir(tmp_path, monkeypatch):
     """A private, empty sessions folder, also handed to the app through TRAINING_STUDIO_SESSIONS."""

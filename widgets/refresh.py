@@ -2,7 +2,10 @@
 
 On a 2-core machine every millisecond the GUI thread paints is taken from training (the cores and
 the GIL are shared), so a view redraws no more often than its cost allows: after a redraw that cost
-c seconds (updating the items plus painting them), the next one waits max(min_interval, c / share).
+c seconds (updating the items plus painting them), the next one waits max(min_interval, c / share),
+but never more than MAX_INTERVAL_S. The cost is the GUI thread's own CPU time, not the wall time:
+on a machine busy with other programs the thread is descheduled mid-paint, and a wall-clock cost
+stretched views to one redraw every 7-8 s, so that the window looked frozen.
 A cheap view on a fast machine redraws at its minimum interval; an expensive one stretches its
 interval instead of slowing training.
 """
@@ -11,6 +14,8 @@ import time
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy
+
+MAX_INTERVAL_S = 1.0  # a live view redraws at least once a second, whatever its cost
 
 
 class BudgetedRefresh(QObject):
@@ -27,7 +32,7 @@ class BudgetedRefresh(QObject):
         self.cost += seconds
 
     def _wait(self) -> float:
-        next_ok = self._last_start + max(self.min_interval, self.cost / self.share)
+        next_ok = self._last_start + min(max(self.min_interval, self.cost / self.share), MAX_INTERVAL_S)
         return next_ok - time.monotonic()
 
     def request(self) -> None:
@@ -50,8 +55,9 @@ class BudgetedRefresh(QObject):
 
     def _draw(self) -> None:
         self._last_start = time.monotonic()
+        cpu = time.thread_time()
         self.refresh()
-        self.cost = time.monotonic() - self._last_start
+        self.cost = time.thread_time() - cpu
 
 
 class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
@@ -62,10 +68,10 @@ class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
         self.refresher: BudgetedRefresh | None = None
 
     def paintEvent(self, event):
-        start = time.monotonic()
+        start = time.thread_time()
         super().paintEvent(event)
         if self.refresher is not None:
-            self.refresher.add_paint_cost(time.monotonic() - start)
+            self.refresher.add_paint_cost(time.thread_time() - start)
 
 
 def fix_two_lines(label: QLabel) -> None:
