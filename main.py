@@ -10,7 +10,18 @@ def main(argv: list[str] | None = None) -> int:
     if argv and argv[0] in COMMANDS:
         from studio.cli import main as cli_main
         return cli_main(argv)
-    from widgets.app import run_app  # Qt is imported only for the window
+    from studio.desktop_libs import desktop_problem, import_problem
+
+    # Before Qt is imported (importing widgets does): Qt's own failure is an abort advising a reinstall.
+    problem = None if {"-h", "--help"} & set(argv) else desktop_problem()
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        from widgets.app import run_app  # Qt is imported only for the window
+    except ImportError as exc:  # a system library QtGui links to, or a Python package, is missing
+        print(f"error: {import_problem(exc)}", file=sys.stderr)
+        return 2
     return run_app(argv)
 
 

@@ -45,10 +45,18 @@ def run_app(argv: list[str]) -> int:
               "commands: python main.py train --help", file=sys.stderr)
         return 2
 
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
+    try:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
 
-    from widgets.main_window import MainWindow
+        from widgets.main_window import MainWindow
+    except ImportError as exc:
+        from studio.desktop_libs import import_problem, missing_library
+        if not missing_library(exc):
+            raise  # a bug, not this system: keep the traceback
+        # A Qt module whose system library is missing (main.py checked the usual ones before Qt).
+        print(f"error: {import_problem(exc)}", file=sys.stderr)
+        return 2
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Training Studio")
