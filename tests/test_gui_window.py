@@ -35,7 +35,7 @@ def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
     qtbot.waitUntil(lambda: _step(w) == paused_at + 1, timeout=10000)
     qtbot.wait(400)
     assert _step(w) == paused_at + 1
-    assert "lr_g = 0.0001" in w.log.toPlainText()
+    assert "changed G learning rate = 0.0001" in w.log.toPlainText()  # the form's label, not lr_g
     assert f"step {paused_at:,}  [config]" in w.log.toPlainText()  # applied to the step it was sent with
 
     qtbot.keyClick(w, Qt.Key_Space)                       # Resume
@@ -50,7 +50,7 @@ def test_start_pause_change_step_resume_stop_then_reopen(qtbot, window):
         assert np.isfinite(values).all()
         last = r.latest_checkpoint()
         assert last is not None and last[0] == steps[-1]
-        assert any("lr_g = 0.0001" in m for _, _, m in r.events())
+        assert any("G learning rate = 0.0001" in m for _, _, m in r.events())
         assert len(r.snapshot_steps("samples")) >= 3
     assert w.plots.point_count() == 4 * len(steps)        # the window got every point
 
@@ -59,7 +59,9 @@ def test_invalid_value_refused_before_start(qtbot, window):
     window.setup.form.editors["lr_d"].setText("5")
     window.start()
     assert window.run is None and window.state == "idle"
-    assert "lr_d" in window.banner.text() and "out of range" in window.banner.text()
+    assert "D learning rate" in window.banner.text() and "out of range" in window.banner.text()
+    assert "lr_d" not in window.banner.text()
+    assert "d33" in window.setup.form.editors["lr_d"].styleSheet()  # the field is outlined
 
 
 def test_close_mid_run_stops_quickly_and_leaves_a_complete_file(qtbot, window):
@@ -163,20 +165,23 @@ def test_vae_scatter_and_interpolation_follow_the_viewers_choice(qtbot, window):
     a, b = w.info.views["interp"]
     assert interp.picker.pair() == (a, b) and scatter.pair == (a, b)
 
-    # A click on a point, mapped the way a mouse click is: it becomes the 'to' end.
+    # Two clicks on points, mapped the way mouse clicks are: the first sets A, the second B.
     sx, sy = scatter.plot.getViewBox().viewPixelSize()
     screen = scatter.points[:, :2] / np.array([sx, sy])
     gaps = np.hypot(*(screen[:, None] - screen[None]).transpose(2, 0, 1)) + np.eye(len(screen)) * 1e9
-    target = int(gaps.min(1).argmax())    # the point farthest from its neighbours: unambiguous to click
-    assert target not in (a, b)
-    x, y = (float(v) for v in scatter.points[target, :2])
-    assert scatter.nearest(x, y) == target
-    box = scatter.plot.getViewBox()
-    where = scatter.view.mapFromScene(box.mapViewToScene(QPointF(x, y)))
-    with qtbot.waitSignal(scatter.pointPicked, timeout=2000) as picked:
-        qtbot.mouseClick(scatter.view.viewport(), Qt.RightButton, Qt.NoModifier, where)
-    assert picked.args == [target, 1]
-    assert interp.picker.pair() == (a, target) and scatter.pair == (a, target)
+    first, target = (int(i) for i in gaps.min(1).argsort()[::-1][:2])  # the two most isolated points:
+    assert target not in (a, b)                                         # unambiguous to click
+    box, where = scatter.plot.getViewBox(), []
+    for i in (first, target):
+        x, y = (float(v) for v in scatter.points[i, :2])
+        assert scatter.nearest(x, y) == i
+        where.append(scatter.view.mapFromScene(box.mapViewToScene(QPointF(x, y))))
+    qtbot.mouseClick(scatter.view.viewport(), Qt.LeftButton, Qt.NoModifier, where[0])
+    assert scatter.first == first and interp.picker.pair() == (a, b)   # half made: nothing sent yet
+    with qtbot.waitSignal(scatter.pairPicked, timeout=2000) as picked:
+        qtbot.mouseClick(scatter.view.viewport(), Qt.LeftButton, Qt.NoModifier, where[1])
+    assert picked.args == [first, target]
+    assert interp.picker.pair() == (first, target) and scatter.pair == (first, target)
     held = (w.run.worker.prepared.trainer.x_held.squeeze(1) * 255).round().to(torch.uint8).numpy()
     qtbot.waitUntil(lambda: np.array_equal(interp.image.image[-28:, -28:], held[target]), timeout=10000)
 
@@ -239,8 +244,10 @@ def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
     marks = w.plots.markers.values()                             # the curves show where the timeline is
     assert len(marks) == len(w.plots.plots) and all(m.isVisible() and m.value() == 30 for m in marks)
     qtbot.keyClick(w, Qt.Key_Space)                              # Start: a new run replaces the view
+    assert _step(w) == -1                                        # not the session's 60 any more
     qtbot.waitUntil(lambda: _step(w) >= 3, timeout=20000)
-    assert w.viewed is None and not w.timeline.isVisibleTo(w)
+    assert w.viewed is None and w.grids["samples"] is not grid   # the timeline is the run's own now
+    assert np.array_equal(w.timeline.steps, w.live.all_steps())
     assert not w.open_session(path) and "Stop the current run" in w.banner.text()
 
 
@@ -287,3 +294,77 @@ def test_an_opened_session_shows_its_model_and_settings_in_the_form(qtbot, windo
     w.setup.select_model("vae")
     assert w.open_session(path)
     assert w.setup.kind() == "gan" and w.setup.config() == TINY
+
+
+# --- the empty window, switching model, and the status bar between runs ---
+
+def _hint_shown(w) -> bool:
+    return w.view_stack.currentWidget() is w.hint and w.hint.isVisibleTo(w)
+
+
+def _status_is_blank(w) -> bool:
+    from widgets.main_window import NO_CLOCK, NO_RATE, NO_STEP
+    return (w.lbl_step.text(), w.lbl_rate.text(), w.lbl_time.text(), w.lbl_file.text()) == \
+        (NO_STEP, NO_RATE, NO_CLOCK, "")
+
+
+def _pick_model(w, kind: str) -> None:
+    """As the combo does when a person picks another model."""
+    w.setup.model.setCurrentIndex(w.setup.model.findData(kind))
+
+
+def test_the_empty_window_says_what_to_do_until_a_run_starts(qtbot, window):
+    w = window
+    assert _hint_shown(w) and not w.views.isVisibleTo(w)
+    assert "Space" in w.hint.text() and "Ctrl+O" in w.hint.text()
+    qtbot.keyClick(w, Qt.Key_Space)
+    assert _hint_shown(w) and "Preparing" in w.hint.text()       # until the run has built its views
+    qtbot.waitUntil(lambda: _step(w) >= 2, timeout=60000)
+    assert not _hint_shown(w) and w.views.isVisibleTo(w)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+    assert not _hint_shown(w) and w.grids                          # the finished run stays on screen
+
+
+def test_a_new_run_starts_without_the_old_runs_numbers(qtbot, window):
+    w = window
+    w.start()
+    qtbot.waitUntil(lambda: _step(w) >= 3, timeout=60000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+    assert not _status_is_blank(w)
+    w.start()
+    assert _status_is_blank(w)                                    # not the last run's step, rate and clock
+    qtbot.waitUntil(lambda: _step(w) >= 1, timeout=60000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+
+
+def test_switching_model_clears_the_previous_models_views(qtbot, window):
+    w = window
+    w.start()
+    qtbot.waitUntil(lambda: _step(w) >= 3 and w.grids["samples"].step is not None, timeout=60000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+    assert w.plots.plots and w.grids and w.log.toPlainText()
+    _pick_model(w, "vae")
+    assert _hint_shown(w) and "Ready" in w.hint.text()
+    assert not w.plots.plots and not w.plots.buffers and not w.grids
+    assert not w.timeline.isVisibleTo(w) and w.log.toPlainText() == "" and not w.banner.isVisibleTo(w)
+    assert _status_is_blank(w) and w.session_path is None          # nothing left to export either
+    qtbot.keyClick(w, Qt.Key_Space)                                # and the new model trains
+    qtbot.waitUntil(lambda: w.info is not None and w.info.kind == "vae", timeout=60000)
+    w.stop()
+    qtbot.waitUntil(lambda: w.state == "idle", timeout=30000)
+
+
+def test_switching_model_closes_an_opened_session(qtbot, window, tmp_path):
+    w = window
+    path = saved_gan(tmp_path, steps=5)
+    _pick_model(w, "vae")
+    assert w.open_session(path)                                    # showing its own model does not close it
+    assert w.viewed is not None and not _hint_shown(w) and w.plots.buffers["loss_d"].n == 5
+    assert w.sessions.act_resume.isEnabled()
+    _pick_model(w, "dqn")
+    assert w.viewed is None and _hint_shown(w) and not w.sessions.act_resume.isEnabled()
+    assert _status_is_blank(w) and w.lbl_state.text() == "idle"

@@ -6,13 +6,14 @@ import numpy as np
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter, QStyle,
-                               QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter,
+                               QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget)
 
 from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
+from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
 from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
@@ -21,6 +22,7 @@ from widgets.latent_scatter import LatentScatter
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
+from widgets.run_keys import RunKeys
 from widgets.session_actions import SessionActions
 from widgets.setup_panel import SetupPanel
 from widgets.timeline import TimelineBar
@@ -28,6 +30,7 @@ from widgets.worker import TrainingThread
 
 
 CLOSE_WAIT_MS = 5000  # how long closing waits for the current step before it keeps the window open
+NO_STEP, NO_RATE, NO_CLOCK = "step –", "– steps/s", "0:00:00"  # the status bar without a run
 
 
 class MainWindow(QMainWindow):
@@ -70,12 +73,16 @@ class MainWindow(QMainWindow):
         views.addWidget(self.panels)
         views.setSizes([700, 420])
         self.views = views
+        self.hint = EmptyHint()  # in place of the views while they have nothing to show
+        self.view_stack = QStackedWidget()
+        self.view_stack.addWidget(self.hint)
+        self.view_stack.addWidget(views)
         middle = QWidget()
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(0, 0, 0, 0)
         mid.addWidget(self.banner)
         body = QSplitter(Qt.Vertical)
-        body.addWidget(views)
+        body.addWidget(self.view_stack)
         body.addWidget(self.log)
         body.setSizes([640, 110])
         mid.addWidget(self.timeline)
@@ -90,6 +97,7 @@ class MainWindow(QMainWindow):
         self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
         self._make_status_bar()
+        self.setup.model_chosen.connect(self._model_chosen)
         self._set_state("idle")
 
     # --- construction ---
@@ -103,6 +111,7 @@ class MainWindow(QMainWindow):
         self.act_start = QAction(self._icons["play"], "Start", self, shortcut=QKeySequence(Qt.Key_Space),
                                  triggered=self.start_or_pause)
         self.act_start.setToolTip("Start training (Space); Space again pauses and resumes")
+        self.act_start.setAutoRepeat(False)  # a held Space must not flicker between pause and resume
         self.act_step = QAction(icon(QStyle.SP_MediaSkipForward), "Step", self, shortcut=QKeySequence("S"),
                                 triggered=self.step_once)
         self.act_step.setToolTip("Run one training step, then stay paused (S)")
@@ -111,6 +120,7 @@ class MainWindow(QMainWindow):
         self.act_stop.setToolTip("Stop and save the session (Ctrl+.)")
         for act in (self.act_start, self.act_step, self.act_stop):
             bar.addAction(act)
+        self.run_keys = RunKeys(self, (self.act_start, self.act_step, self.act_stop, self.sessions.act_resume))
         bar.addSeparator()
         bar.addAction(self.sessions.act_resume)
         menu = self.menuBar().addMenu("&File")
@@ -121,7 +131,7 @@ class MainWindow(QMainWindow):
         self.exports = ExportMenu(self, menu)
 
     def _make_status_bar(self):
-        self.lbl_step, self.lbl_rate, self.lbl_time = QLabel("step –"), QLabel("– steps/s"), QLabel("0:00:00")
+        self.lbl_step, self.lbl_rate, self.lbl_time = QLabel(NO_STEP), QLabel(NO_RATE), QLabel(NO_CLOCK)
         self.lbl_device, self.lbl_state, self.lbl_file = QLabel(""), QLabel(""), QLabel("")
         # Fixed widths: a label that grows with its text would re-lay out the window at every update.
         metrics = self.fontMetrics()
@@ -146,6 +156,38 @@ class MainWindow(QMainWindow):
         for grid in self.grids.values():  # choices go to a live trainer; with none, there is nobody to ask
             if getattr(grid, "picker", None) is not None:
                 grid.picker.setEnabled(state in ("running", "paused"))
+
+    def _reset_status(self) -> None:
+        """The status bar without a run's numbers: a new run or another model must not show the old ones."""
+        self._status = None  # a redraw still pending shows nothing
+        self.lbl_step.setText(NO_STEP)
+        self.lbl_rate.setText(NO_RATE)
+        self.lbl_time.setText(NO_CLOCK)
+        self.lbl_device.setText("")
+        self.lbl_file.setText("")
+
+    def _model_chosen(self, _kind: str) -> None:
+        """Another model picked: the previous one's curves, panels and numbers go, and the hint is back.
+        An opened session is closed too: the form showed its model's settings, and a session under
+        another model's form would be ambiguous (what would Start or Resume continue?)."""
+        if self.state != "idle":
+            return  # the combo is disabled while a run is on
+        self.close_viewed()
+        self.clear_views()
+
+    def clear_views(self) -> None:
+        """Nothing on screen: no curves, panels, timeline, events or run numbers; the hint says what to do."""
+        self.plots.setup([])
+        self._remove_panels()
+        self.timeline.set_steps(np.zeros(0, np.int64))
+        self.timeline.setVisible(False)
+        self.live = self.info = self._preview = self.session_path = self.current_config = None
+        self.log.clear()
+        self.show_message("")
+        self._reset_status()
+        self.lbl_state.setText(self.state)  # not "viewing" any more
+        self.hint.welcome()
+        self.view_stack.setCurrentWidget(self.hint)
 
     def show_message(self, text: str, error: bool = False):
         color = "#fde2e1" if error else "#e6f2e6"
@@ -181,7 +223,7 @@ class MainWindow(QMainWindow):
         from studio.trainers.registry import TRAINERS
         if reader.kind not in TRAINERS:
             return
-        self.setup.select_model(reader.kind)
+        self.setup.show_model(reader.kind)
         try:
             self.setup.form.set_values(cfg.from_dict(TRAINERS[reader.kind].config_cls, reader.config))
         except (StudioError, TypeError, ValueError):
@@ -221,6 +263,9 @@ class MainWindow(QMainWindow):
         """Run `prepare()` (a new or resumed PreparedRun) and its training in the worker thread."""
         self.log.clear()
         self.current_config = None  # known once the run has started (a resumed one brings its own)
+        self._reset_status()
+        self.hint.preparing()  # until the run has started and built its views
+        self.view_stack.setCurrentWidget(self.hint)
         self.run = TrainingThread(prepare)
         signals = self.run.sink.signals
         signals.started.connect(self._on_started)
@@ -279,7 +324,7 @@ class MainWindow(QMainWindow):
     def _on_started(self, info):
         self.info = info
         self.current_config = info.config
-        self.setup.select_model(info.kind)
+        self.setup.show_model(info.kind)
         self.setup.form.set_values(info.config)  # a resumed run goes on with its checkpoint's settings
         self.session_path = info.session_path
         self.close_viewed()
@@ -303,16 +348,10 @@ class MainWindow(QMainWindow):
         self.lbl_state.setText(self.state)
 
     def build_panels(self, panels, episodes) -> None:
-        """Replace the panel views by one per panel (and an episode player for a game agent)."""
-        for grid in self.grids.values():
-            grid.setParent(None)
-        self.grids.clear()
-        if self.player is not None:
-            self.player.pause()
-            self.player.setParent(None)
-            self.player = None
-        for row in range(self.panel_layout.rowCount()):
-            self.panel_layout.setRowStretch(row, 0)
+        """Replace the panel views by one per panel (and an episode player for a game agent), and show
+        the views (a run or an opened session is on screen)."""
+        self._remove_panels()
+        self.view_stack.setCurrentWidget(self.views)
         # A game's frames are wide: the live view and the episode player go one above the other.
         cols = 1 if episodes is not None else 2
         for i, panel in enumerate(panels):
@@ -332,8 +371,20 @@ class MainWindow(QMainWindow):
         share = {0: 0.0, 1: 0.37}.get(shown, 0.55)
         self.views.setSizes([int(total * (1 - share)), int(total * share)])
 
+    def _remove_panels(self) -> None:
+        for grid in self.grids.values():
+            grid.setParent(None)
+        self.grids.clear()
+        if self.player is not None:
+            self.player.pause()
+            self.player.setParent(None)
+            self.player = None
+        for row in range(self.panel_layout.rowCount()):
+            self.panel_layout.setRowStretch(row, 0)
+
     def _connect_choices(self, info) -> None:
-        """Pair pickers send the viewer's choice to the trainer; scatters choose by click and ring the pair."""
+        """Pair pickers send the viewer's choice to the trainer; scatters choose by two clicks (A, then B),
+        ring the pair, and take clicks only while their picker is enabled (a running or paused run)."""
         for panel in info.panels:
             picker = getattr(self.grids[panel.key], "picker", None)
             if picker is None:
@@ -345,7 +396,9 @@ class MainWindow(QMainWindow):
                     scatter.mark(*info.views[panel.key])
             picker.chosen.connect(lambda a, b, key=panel.key, rings=rings: self._choose(key, (a, b), rings))
             for scatter in rings:
-                scatter.pointPicked.connect(picker.pick)
+                scatter.pairPicked.connect(picker.choose)
+                picker.enabledChanged.connect(scatter.set_picking)
+                scatter.set_picking(picker.isEnabled())
 
     def _choose(self, key: str, value, rings) -> None:
         for scatter in rings:
@@ -356,7 +409,7 @@ class MainWindow(QMainWindow):
     def _latest_image(self, key: str):
         """The newest picture for one panel, once: a view pulls each preview at most one time (a preview
         of the same step can differ, e.g. after the viewer chose other digits to interpolate)."""
-        if self._preview is None or key in self._pulled or not self.timeline.at_newest():
+        if self._preview is None or key in self._pulled or not (self.timeline.at_newest() and self.timeline.live):
             return None
         step, images = self._preview
         self._pulled.add(key)
@@ -386,7 +439,7 @@ class MainWindow(QMainWindow):
         if self.viewed is not None:
             self.viewed.show_step(step)
         elif self.live is not None:
-            if self.timeline.at_newest() and self._preview is not None:
+            if self.timeline.at_newest() and self.timeline.live and self._preview is not None:
                 self._pulled = set()
                 for grid in self.grids.values():
                     grid.refresher.now()
@@ -411,6 +464,8 @@ class MainWindow(QMainWindow):
         self.lbl_step.setText(f"step {status.step:,}")
         self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s")
         self.lbl_time.setText(format_clock(status.elapsed_s))
+        if status.threads is not None:  # the run tunes its CPU threads to the machine's load
+            self.lbl_device.setText(f"CPU ({status.threads} thread{'s' if status.threads != 1 else ''})")
 
     def _on_event(self, event):
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
@@ -429,6 +484,8 @@ class MainWindow(QMainWindow):
 
     def _on_thread_done(self):
         self._set_state("idle")
+        if self.view_stack.currentWidget() is self.hint:  # the run ended before it started: nothing to show
+            self.hint.welcome()
 
     # --- closing ---
     def closeEvent(self, event):

@@ -15,7 +15,8 @@ BROWSE = "Choose a folder of IDX files…"
 
 
 class SetupPanel(QWidget):
-    model_changed = Signal(str)
+    model_changed = Signal(str)   # the form now shows this model, for whatever reason
+    model_chosen = Signal(str)    # the person picked this model (not the window showing a run's or session's)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -63,6 +64,7 @@ class SetupPanel(QWidget):
         run.addRow(self.cadence)
         outer.addWidget(run_box)
 
+        self._showing = False  # show_model is setting the combo
         self.model.currentIndexChanged.connect(self._model_picked)
         self.preset.activated.connect(self._preset_picked)
         self._model_picked()
@@ -84,6 +86,8 @@ class SetupPanel(QWidget):
         self.hyper_layout.addWidget(self.form)
         self._show_data_choice()
         self.model_changed.emit(self.kind())
+        if not self._showing:
+            self.model_chosen.emit(self.kind())
 
     def _uses_data(self) -> bool:
         return getattr(TRAINERS[self.kind()], "uses_data", True)
@@ -107,9 +111,18 @@ class SetupPanel(QWidget):
             self.data.setCurrentIndex(0)
 
     def select_model(self, kind: str) -> None:
+        """Pick a model as the person would in the combo."""
         index = self.model.findData(kind)
         if index >= 0:
             self.model.setCurrentIndex(index)
+
+    def show_model(self, kind: str) -> None:
+        """Show the model of a run or an opened session: not a choice of the person's (no model_chosen)."""
+        self._showing = True
+        try:
+            self.select_model(kind)
+        finally:
+            self._showing = False
 
     def config(self, base=None):
         """The validated hyperparameters (ConfigError if a field is invalid)."""
