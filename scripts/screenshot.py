@@ -2,7 +2,8 @@
 docs/window.png.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
-        [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--out docs/window-vae.png]
+        [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--size 1000x700]
+        [--out docs/window-vae.png]
 """
 import argparse
 import os
@@ -17,7 +18,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studio-shot-"))
 
 
-def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path) -> None:
+def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path,
+         size: tuple[int, int] = (1400, 900)) -> None:
     from PySide6.QtWidgets import QApplication
 
     from studio import config as cfg
@@ -25,7 +27,7 @@ def main(seconds: float, model: str, preset: str | None, overrides: list[str], o
 
     app = QApplication([])
     window = MainWindow()
-    window.resize(1400, 900)
+    window.resize(*size)
     window.show()
     window.setup.select_model(model)
     if preset:
@@ -52,6 +54,7 @@ if __name__ == "__main__":
     p.add_argument("--model", default="gan")
     p.add_argument("--preset")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a hyperparameter")
+    p.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
     a = p.parse_args()
-    main(a.seconds, a.model, a.preset, a.set, a.out)
+    main(a.seconds, a.model, a.preset, a.set, a.out, tuple(int(x) for x in a.size.split("x")))

@@ -55,31 +55,33 @@ def fields_of(config_or_cls) -> list[FieldInfo]:
 
 
 def field_problem(info: FieldInfo, value) -> str | None:
-    """Why `value` is not valid for the field, or None when it is."""
+    """Why `value` is not valid for the field, or None when it is. Named by its label, as the form shows it."""
+    name = info.label
     if info.type is bool:
-        return None if isinstance(value, bool) else f"{info.name} must be true or false, not {value!r}"
+        return None if isinstance(value, bool) else f"{name} must be true or false, not {value!r}"
     if info.choices:
-        return None if value in info.choices else f"{info.name} must be {info.range_text()}, not {value!r}"
+        return None if value in info.choices else f"{name} must be {info.range_text()}, not {value!r}"
     if info.type in (int, float):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"{info.name} must be a number, not {value!r}"
+            return f"{name} must be a number, not {value!r}"
         if info.type is int and int(value) != value:
-            return f"{info.name} must be a whole number, not {value!r}"
+            return f"{name} must be a whole number, not {value!r}"
         if not math.isfinite(value):
-            return f"{info.name} must be a finite number, not {value!r}"
+            return f"{name} must be a finite number, not {value!r}"
         if (info.low is not None and value < info.low) or (info.high is not None and value > info.high):
-            return f"{info.name} = {value:g} is out of range (valid: {info.range_text()})"
+            return f"{name} = {value:g} is out of range (valid: {info.range_text()})"
     return None
 
 
 def validate(config) -> None:
-    """Raise ConfigError naming every field that is out of range, plus the config's own cross-checks."""
-    problems = [p for info in fields_of(config) if (p := field_problem(info, getattr(config, info.name)))]
+    """Raise ConfigError naming every field that is out of range, plus the config's own cross-checks
+    (each a message, or a (field name, message) pair so that the field can be marked)."""
+    problems = [(info.name, p) for info in fields_of(config) if (p := field_problem(info, getattr(config, info.name)))]
     check = getattr(config, "cross_check", None)
     if not problems and check is not None:
-        problems.extend(check())
+        problems.extend(p if isinstance(p, tuple) else (None, p) for p in check())
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigError("; ".join(p for _, p in problems), fields=[n for n, _ in problems if n])
 
 
 def parse_value(info: FieldInfo, text: str):
@@ -91,15 +93,15 @@ def parse_value(info: FieldInfo, text: str):
             return True
         if low in ("0", "false", "no", "off"):
             return False
-        raise ConfigError(f"{info.name} must be true or false, not {text!r}")
+        raise ConfigError(f"{info.label} must be true or false, not {text!r}", fields=[info.name])
     if info.type in (int, float):
         try:
             value = float(text)
         except ValueError:
-            raise ConfigError(f"{info.name} must be a number, not {text!r}") from None
+            raise ConfigError(f"{info.label} must be a number, not {text!r}", fields=[info.name]) from None
         if info.type is int:
             if not value.is_integer():
-                raise ConfigError(f"{info.name} must be a whole number, not {text!r}")
+                raise ConfigError(f"{info.label} must be a whole number, not {text!r}", fields=[info.name])
             return int(value)
         return value
     return text
@@ -134,8 +136,21 @@ def to_json(config) -> str:
 
 def live_changes(old, new) -> dict:
     """Fields that differ between two configs; ConfigError if any of them cannot change mid-run."""
-    changed = {f.name: getattr(new, f.name) for f in fields_of(old) if getattr(old, f.name) != getattr(new, f.name)}
-    frozen = [n for n in changed if not next(f for f in fields_of(old) if f.name == n).live]
+    infos = {f.name: f for f in fields_of(old)}
+    changed = {n: getattr(new, n) for n in infos if getattr(old, n) != getattr(new, n)}
+    frozen = [n for n in changed if not infos[n].live]
     if frozen:
-        raise ConfigError(f"{', '.join(frozen)} cannot change during a run (start a new run instead)")
+        raise ConfigError(f"{', '.join(infos[n].label for n in frozen)} cannot change during a run (start a new "
+                          "run instead)", fields=frozen)
     return changed
+
+
+def label_of(config_or_cls, name: str) -> str:
+    """The label a person reads for a field (its name, spaced, for a field this config does not have)."""
+    return next((f.label for f in fields_of(config_or_cls) if f.name == name), name.replace("_", " "))
+
+
+def describe(config_or_cls, values: dict) -> str:
+    """'G learning rate = 0.0001, batch size = 16': settings as the form names them."""
+    return ", ".join(f"{label_of(config_or_cls, k)} = {v:g}" if isinstance(v, float) else
+                     f"{label_of(config_or_cls, k)} = {v}" for k, v in values.items())

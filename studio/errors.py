@@ -6,7 +6,12 @@ class StudioError(Exception):
 
 
 class ConfigError(StudioError):
-    """A hyperparameter or run setting is out of its valid range."""
+    """A hyperparameter or run setting is out of its valid range. The message names fields by their labels
+    (what the form shows); `fields` holds their names, for a form to mark them or the CLI to name its flags."""
+
+    def __init__(self, message: str, fields=()):
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 class DataError(StudioError):

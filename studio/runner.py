@@ -31,7 +31,8 @@ def snapshot_due(step: int, every: int) -> bool:
 
 
 PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time…
-PREVIEW_MAX_S = 1.0   # …but come at least once a second: on a loaded CPU every cost stretches
+PREVIEW_MAX_S = 0.8   # …but come more than once a second: on a loaded CPU every cost stretches
+CHECKPOINT_NOTE_SECONDS = 60.0  # the event log lists a checkpoint at most this often
 
 
 class Runner:
@@ -48,6 +49,7 @@ class Runner:
         self.clock = clock
         self._pending = {s.key: ([], []) for s in trainer.series}
         self._saved = {p.key for p in trainer.panels if p.saved}
+        self._snap_step = None  # the step of the newest snapshot taken
         self._last_good = (trainer.step, pack(trainer.state_dict()))
         # A resumed run has its checkpoint already; a new one stopped before its first step still gets
         # one at stop, so that every session can be resumed.
@@ -86,6 +88,17 @@ class Runner:
         self._last_good = (self.trainer.step, blob)
         self._last_ckpt_step = self.trainer.step
         self.sink.checkpoint(self.trainer.step, blob)
+        # Said in the event log (after it is safely written), but at most once a CHECKPOINT_NOTE_SECONDS,
+        # as the cadence may be as short as a second; the run's last checkpoint is always said.
+        now, noted = self.clock(), getattr(self, "_ckpt_noted", None)  # (time, checkpoints not said since)
+        last = self.control.stopping or (self.max_steps is not None and self.trainer.step >= self.max_steps)
+        if noted is not None and now - noted[0] < CHECKPOINT_NOTE_SECONDS and not last:
+            self._ckpt_noted = (noted[0], noted[1] + 1)
+            return
+        more = f"; {noted[1]} more since the last one listed" if noted and noted[1] else ""
+        self.sink.event(Event(self.trainer.step, "checkpoint",
+                              f"saved ({len(blob) / 1e6:.2f} MB): training can resume from here{more}"))
+        self._ckpt_noted = (now, 0)
 
     def _halt_on_nonfinite(self, what: str = "A loss") -> None:
         step, blob = self._last_good
@@ -119,8 +132,7 @@ class Runner:
             self.sink.event(Event(self.trainer.step, "warning", f"setting not changed: {exc}"))
             return
         if changed:
-            text = ", ".join(f"{k} = {v}" for k, v in changed.items())
-            self.sink.event(Event(self.trainer.step, "config", f"changed {text}"))
+            self.sink.event(Event(self.trainer.step, "config", f"changed {cfg.describe(new, changed)}"))
 
     def _apply_views(self) -> None:
         views = self.control.take_views()
@@ -151,7 +163,8 @@ class Runner:
 
     def _snapshot(self) -> None:
         """Snapshots of the panels kept in the session (a live-only view such as the game is left out)."""
-        if self._saved:
+        if self._saved and self._snap_step != self.trainer.step:
+            self._snap_step = self.trainer.step
             images = self.trainer.images()
             self.sink.snapshot(self.trainer.step, {k: v for k, v in images.items() if k in self._saved})
 
@@ -233,6 +246,7 @@ class Runner:
             t.stop_requested = lambda: False  # a later evaluate() outside a run is not cut short
             if clean:
                 if self._flush_metrics():
+                    self._snapshot()  # the file ends with the pictures of the last step trained
                     if t.step != self._last_ckpt_step:
                         self._checkpoint()
                 else:

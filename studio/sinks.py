@@ -46,7 +46,7 @@ class MetricBatch:
 @dataclass
 class Event:
     step: int
-    kind: str                 # info | config | warning | error
+    kind: str                 # info | config | checkpoint | warning | error
     message: str
 
 

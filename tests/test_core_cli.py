@@ -104,7 +104,7 @@ def test_resume_reaches_step_8(flow):
 ERRORS = {
     # id: (arguments, a fragment the one-line message must contain)
     "unknown-flag": (["train", "gan", "--steps", 1, "--bogus", 3], "--bogus"),
-    "lr-out-of-range": (["train", "gan", "--steps", 1, "--lr-g", 5], "lr_g"),
+    "lr-out-of-range": (["train", "gan", "--steps", 1, "--lr-g", 5], "G learning rate"),
     "unknown-loss": (["train", "gan", "--steps", 1, "--loss", "foo"], "loss"),
     "info-missing": (["info", "{tmp}/absent.h5"], "absent.h5"),
     "sample-missing": (["sample", "{tmp}/absent.h5", "--n", 4, "--out", "{tmp}/never.npy"], "absent.h5"),

@@ -93,8 +93,9 @@ def test_bad_environments_are_refused_with_a_message(env_id, fragment):
 
 
 def test_a_game_outside_the_list_is_refused_before_start():
-    with pytest.raises(ConfigError, match="env"):
+    with pytest.raises(ConfigError, match="game") as err:
         cfg.from_dict(DQNConfig, {"env": "Pong-v5"})
+    assert err.value.fields == ("env",)
 
 
 def test_session_and_resume(tmp_path, tiny_settings):

@@ -50,7 +50,7 @@ def assert_same_run(resumed, reference):
         assert steps.tolist() == list(range(1, N + M + 1)), f"{key}: steps {steps.tolist()}"
         assert len(np.unique(steps)) == len(steps)
         np.testing.assert_allclose(values, ref_series[key][1], rtol=1e-6, atol=1e-7, err_msg=key)
-    assert snaps == ref_snaps == [0, 1, 2, 5, 10]
+    assert snaps == ref_snaps == [0, 1, 2, 5, 10, N + M]  # and the last step trained
     for a, b in zip(images, ref_images):
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
     for k in ref_weights:

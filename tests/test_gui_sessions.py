@@ -60,7 +60,9 @@ def test_the_compare_view_overlays_each_sessions_curves(qtbot, tmp_path):
         x, y = view.curves[(str(path), "loss_d")].getOriginalDataset()
         assert np.array_equal(x, steps) and np.allclose(y, values)
     names = [item.text for _, item in view.plots["loss"].legend.items]
-    assert any("a: D loss (lr_g=0.0002" in n for n in names) and any("b: D loss (lr_g=0.001" in n for n in names)
+    # The settings that differ, named as the form names them.
+    assert any("a: D loss (G learning rate = 0.0002" in n for n in names)
+    assert any("b: D loss (G learning rate = 0.001" in n for n in names)
     colors = {view.curves[(str(p), "loss_d")].opts["pen"].color().name() for p in (a, b)}
     assert len(colors) == 2                                        # one colour per session
     bad = tmp_path / "bad.h5"

@@ -24,13 +24,14 @@ def test_form_round_trips_and_refuses_bad_values(qtbot):
     assert form.config() == cfg
     assert "learning rate" in form.editors["lr_g"].toolTip().lower()
     form.editors["lr_g"].setText("fast")
-    with pytest.raises(ConfigError, match="lr_g"):
+    with pytest.raises(ConfigError, match="G learning rate") as err:
         form.config()
+    assert err.value.fields == ("lr_g",) and "lr_g" not in str(err.value)
     assert "d33" in form.editors["lr_g"].styleSheet()
     form.editors["lr_g"].setText("1e-4")
     form.editors["loss"].setCurrentText("wgan-gp")
     form.editors["d_norm"].setCurrentText("batch")
-    with pytest.raises(ConfigError, match="wgan-gp"):
+    with pytest.raises(ConfigError, match="WGAN-GP needs D normalisation"):
         form.config()
 
 

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
+from studio import config as cfg
 from studio.errors import SessionError
 from studio.session.history import all_metrics, saved_series
 from studio.session.paths import sessions_dir
@@ -49,6 +50,14 @@ def differences(configs: list[dict]) -> list[dict]:
     keys = sorted(set.intersection(*(set(c) for c in configs))) if configs else []
     varying = [k for k in keys if len({repr(c.get(k)) for c in configs}) > 1]
     return [{k: c.get(k) for k in varying} for c in configs]
+
+
+def labelled(kind: str, settings: dict) -> str:
+    """'G learning rate = 0.0001, batch size = 16': settings as the form of the session's model names them."""
+    from studio.trainers.registry import TRAINERS
+    if kind in TRAINERS:
+        return cfg.describe(TRAINERS[kind].config_cls, settings)
+    return ", ".join(f"{k.replace('_', ' ')} = {v}" for k, v in settings.items())  # a model this app lacks
 
 
 class CompareView(QWidget):
@@ -141,7 +150,7 @@ class CompareView(QWidget):
                     pen = pg.mkPen(COLORS[i % len(COLORS)], width=1.5, style=STYLES[j % len(STYLES)])
                     marks = {"symbol": "o", "symbolSize": 4, "symbolBrush": COLORS[i % len(COLORS)]} \
                         if declared[key].sparse else {}
-                    what = ", ".join(f"{k}={v}" for k, v in diffs[i].items())
+                    what = labelled(s.kind, diffs[i])
                     name_ = f"{Path(s.path).stem}: {label}" + (f" ({what})" if what else "")
                     self.curves[(s.path, key)] = plot.plot(steps, shown, pen=pen, name=name_, connect="finite",
                                                            **marks)

@@ -18,7 +18,7 @@ class ConfigForm(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for info in self.infos:
             editor = self._editor(info)
-            tip = f"<b>{info.name}</b>: {info.doc}<br>Valid: {info.range_text()}. Default: {info.default}."
+            tip = f"<b>{info.label}</b>: {info.doc}<br>Valid: {info.range_text()}. Default: {info.default}."
             if info.live:
                 tip += "<br><i>Can be changed while paused.</i>"
             editor.setToolTip(tip)
@@ -69,16 +69,16 @@ class ConfigForm(QWidget):
         return out
 
     def config(self, base=None):
-        """The validated config the form shows, on top of `base`; ConfigError names the bad field,
-        which is also outlined in red."""
+        """The validated config the form shows, on top of `base`; ConfigError names the bad fields by
+        their labels, and they are outlined in red."""
         for editor in self.editors.values():
             editor.setStyleSheet("")
         try:
             return cfg.from_dict(self.config_cls, self.raw_values(), base=base)
         except ConfigError as exc:
-            for name, editor in self.editors.items():
-                if str(exc).startswith(name) or f"; {name}" in str(exc):
-                    editor.setStyleSheet("border: 1px solid #d33;")
+            for name in exc.fields:
+                if name in self.editors:
+                    self.editors[name].setStyleSheet("border: 1px solid #d33;")
             raise
 
     def set_editable(self, mode: str) -> None:

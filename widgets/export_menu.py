@@ -97,8 +97,9 @@ class ExportMenu(QObject):
         keys = list(self.w.grids)
         if len(keys) == 1:
             return keys[0]
-        key, ok = QInputDialog.getItem(self.w, "Which panel?", "Panel:", keys, 0, False)
-        return key if ok else None
+        titles = [self.w.grids[k].label or k for k in keys]  # what the panels say on screen, not their keys
+        title, ok = QInputDialog.getItem(self.w, "Which panel?", "Panel:", titles, 0, False)
+        return keys[titles.index(title)] if ok else None
 
     def _ask(self, title: str, name: str, filters: str) -> str | None:
         folder = Path(self.source()).parent

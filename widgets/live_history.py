@@ -3,16 +3,43 @@ back through them while training goes on (the file being written is not read bac
 import bisect
 
 import numpy as np
+from PySide6.QtCore import QObject, Slot
 
 MAX_BYTES = 256 * 2**20  # beyond this, every other older snapshot is let go (the file keeps them all)
 
 
-class LiveHistory:
+class LiveHistory(QObject):
+    # A QObject of the GUI thread: the run's signals, emitted in its thread, reach end() queued, here.
     def __init__(self, window):
+        super().__init__()
         self.window = window
         self.steps: dict[str, list[int]] = {}
         self.contents: dict[str, list[np.ndarray]] = {}
         self.nbytes = 0
+        self.last_step = None  # the run's newest step, from its status
+        # While the run goes on, the newest position of the timeline is the run itself ("live"); once it
+        # has ended, it is the newest snapshot, as when the session is opened from its file.
+        window.timeline.set_live(True)
+        window.timeline.set_last_step(None)
+        run = getattr(window, "run", None)
+        if run is not None:
+            run.sink.signals.status_ready.connect(self._status)
+            run.thread.finished.connect(self.end)
+
+    @Slot(object)
+    def _status(self, status) -> None:
+        self.last_step = status.step
+
+    @Slot()
+    def end(self) -> None:
+        """The run has ended: the timeline's newest position shows the newest snapshot, not live pictures."""
+        timeline = self.window.timeline
+        if self.window.live is not self:
+            return  # another run's or a session's views are on screen by now
+        timeline.set_live(False)
+        timeline.set_last_step(self.last_step)
+        if timeline.at_newest() and len(timeline.steps):
+            self.show_step(int(timeline.steps[-1]))
 
     def add(self, step: int, images: dict) -> None:
         self.add_many([(step, images)])

@@ -99,6 +99,9 @@ class SessionActions(QObject):
         w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}." +
                        (f" {note}" if note else ""), error=bool(note))
         w.lbl_step.setText(f"step {r.last_step():,}")
+        # The file holds no speed or training time: the last run's figures must not stay beside its step.
+        w.lbl_rate.setText("– steps/s")
+        w.lbl_time.setText("–")
         w.lbl_state.setText("viewing")
         w.lbl_device.setText(r.device)
         w.lbl_file.setText(str(path))

@@ -1,6 +1,7 @@
 """A saved session shown in the window: its curves, its panels at the step chosen on the timeline, and
 its recorded episodes. Everything comes from the file (studio.session.history); nothing trains. A file
 that another process is still writing keeps growing on screen (`poll`)."""
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,17 +45,27 @@ class SessionView:
         w.build_panels(self.panels, r.episode_spec())
         self.timeline = Timeline(r)
         w.timeline.setVisible(len(self.timeline) > 0)
+        w.timeline.set_live(False)  # the newest position is the newest snapshot: nothing trains here
+        w.timeline.set_last_step(r.last_step())
         w.timeline.set_steps(self.timeline.steps)
         if len(self.timeline):  # the window does not know this view yet: show the newest step here
             self.show_step(int(self.timeline.steps[-1]))
         w.log.clear()
-        for step, kind, message in r.events():
-            w.log.appendPlainText(f"step {step:,}  [{kind}]  {message}")
+        self._logged = 0
+        self._log_events(r.events())
         if w.player is not None:
             index = r.episode_index()
             for i in range(max(0, len(index) - EPISODES_SHOWN), len(index)):
                 w.player.add_episode(r.episode(i))
         self.follower = Follower(r)
+
+    def _log_events(self, events) -> None:
+        """Events as a run's log shows them, with the time of day each was written (the file keeps it)."""
+        times = self.reader.f[L.EVENTS].fields("time")[self._logged:self._logged + len(events)]
+        for (step, kind, message), when in zip(events, times):
+            clock = time.strftime("%H:%M:%S", time.localtime(float(when)))
+            self.window.log.appendPlainText(f"{clock}  step {step:,}  [{kind}]  {message}")
+        self._logged += len(events)
 
     def show_step(self, step: int) -> None:
         """Every panel as its newest snapshot at or before `step`."""
@@ -82,13 +93,13 @@ class SessionView:
             w = self.window
             if update.metrics.points:
                 w.plots.add_batch(update.metrics)
+                w.timeline.set_last_step(self.reader.last_step())
             for key, steps in update.snapshots.items():
                 self.timeline.extend(key, steps)
             if update.snapshots:
                 w.timeline.setVisible(True)
                 w.timeline.extend_steps(self.timeline.steps)  # moves on only if it was at the newest
-            for step, kind, message in update.events:
-                w.log.appendPlainText(f"step {step:,}  [{kind}]  {message}")
+            self._log_events(update.events)
             if w.player is not None:
                 for i in update.episodes:
                     w.player.add_episode(self.reader.episode(i))

@@ -114,7 +114,7 @@ class SessionsList(QDialog):
         best = ""
         if "best_value" in row:
             best = f"{row['best_label']}: {row['best_value']:.4g} (step {row['best_step']:,})"
-        cells = [_Item(row.get("kind", "?")), _Item(row.get("title", "") or row["error"]),
+        cells = [_Item(row.get("kind", "?").upper()), _Item(row.get("title", "") or row["error"]),
                  _Item(row.get("created", "")),
                  _Item("" if row["error"] else f"{row.get('steps', 0):,}", -1 if row["error"] else row.get("steps", 0)),
                  _Item(best, row.get("best_value", float("inf"))), _Item(f"{row['size'] / 1e6:.1f} MB", row["size"]),

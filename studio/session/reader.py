@@ -10,6 +10,14 @@ from studio.errors import SessionError
 from studio.rl.episode import Episode, EpisodeSpec, compress_frame
 from studio.session import layout as L
 
+# Files written before curves and panels carried their `order` attribute are shown in the order the
+# trainers declared them then (tests/test_gui_one_look.py keeps these in step with the trainers).
+LEGACY_SERIES_ORDER = ("loss_d", "loss_g", "d_real", "d_fake",                                  # GAN
+                       "total", "heldout_total", "recon", "kl", "heldout_recon", "heldout_kl",  # VAE
+                       "stage2_total", "heldout_stage2_total",
+                       "episode_return", "eval_return", "td_loss", "q_max", "epsilon")          # DQN
+LEGACY_PANEL_ORDER = ("samples", "two_stage", "recon", "manifold", "latent", "interp")
+
 
 class SessionReader:
     def __init__(self, path: str | Path):
@@ -34,6 +42,7 @@ class SessionReader:
             self.device = str(attrs.get("device", "?"))
             self.config = json.loads(attrs["config_json"])
             self.settings = json.loads(attrs["settings_json"])
+            self._order: dict[str, list[str]] = {}  # group -> member names in display order, read once
         except SessionError:
             self.f.close()
             raise
@@ -59,8 +68,22 @@ class SessionReader:
         self.f.close()
 
     # --- metrics ---
+    def _ordered(self, group: str, legacy: tuple) -> list[str]:
+        """A group's members as the trainer declared them (their `order`; older files: `legacy`, then by name).
+        Every member exists from the file's start, so this is read once."""
+        if group not in self._order:
+            g = self.f[group]
+
+            def rank(key):
+                order = g[key].attrs.get("order")
+                if order is not None:
+                    return 0, int(order), key
+                return 1, legacy.index(key) if key in legacy else len(legacy), key
+            self._order[group] = sorted(g.keys(), key=rank)
+        return list(self._order[group])
+
     def series_keys(self) -> list[str]:
-        return list(self.f[L.METRICS].keys())
+        return self._ordered(L.METRICS, LEGACY_SERIES_ORDER)
 
     def series_label(self, key: str) -> str:
         return str(self.f[L.METRICS][key].attrs.get("label", key))
@@ -71,7 +94,7 @@ class SessionReader:
 
     # --- image snapshots ---
     def panel_keys(self) -> list[str]:
-        return list(self.f[L.IMAGES].keys())
+        return self._ordered(L.IMAGES, LEGACY_PANEL_ORDER)
 
     def snapshot_steps(self, panel: str) -> np.ndarray:
         return self.f[L.IMAGES][panel]["step"][:]

@@ -88,13 +88,15 @@ class SessionWriter(Sink):
             _readable_attrs(f.create_group("config"), info.config)
             _readable_attrs(f.create_group("settings"), info.settings)
             metrics = f.create_group(L.METRICS)
-            for s in info.series:
+            # `order`: HDF5 lists a group's members alphabetically; a viewer shows them as the trainer declared.
+            for i, s in enumerate(info.series):
                 ds = metrics.create_dataset(s.key, (0,), maxshape=(None,), dtype=L.METRIC_DTYPE, chunks=(4096,))
-                ds.attrs.update({"label": s.label, "plot": s.plot, "smooth": s.smooth, "sparse": s.sparse})
+                ds.attrs.update({"label": s.label, "plot": s.plot, "smooth": s.smooth, "sparse": s.sparse,
+                                 "order": i})
             images = f.create_group(L.IMAGES)
-            for p in (p for p in info.panels if p.saved):
+            for i, p in enumerate(p for p in info.panels if p.saved):
                 g = images.create_group(p.key)
-                g.attrs.update(_panel_attrs(p))
+                g.attrs.update({**_panel_attrs(p), "order": i})
                 g.create_dataset("data", (0, *p.shape), maxshape=(None, *p.shape), dtype=p.dtype,
                                  chunks=(1, *p.shape), compression="gzip", compression_opts=4, shuffle=True)
                 g.create_dataset("step", (0,), maxshape=(None,), dtype=np.int64, chunks=(1024,))

@@ -113,7 +113,7 @@ class Trainer(ABC):
     def set_view(self, key: str, value) -> None:
         """A viewer's choice for a panel, such as the two digits to interpolate between; changes what
         `images()` shows, never training. Raises ValueError for a choice the panel cannot show."""
-        raise ValueError(f"the panel {key!r} has no choices")
+        raise ValueError("this panel has no choices")
 
     def views(self) -> dict:
         """The viewer's current choices, {panel key: value} (what `set_view` last accepted)."""

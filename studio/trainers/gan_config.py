@@ -41,7 +41,8 @@ class GANConfig:
     def cross_check(self) -> list[str]:
         problems = []
         if self.loss == "wgan-gp" and self.d_norm == "batch":
-            problems.append("wgan-gp needs d_norm 'none' or 'layer' (BatchNorm breaks the per-sample penalty)")
+            problems.append("WGAN-GP needs D normalisation 'none' or 'layer' (batch norm breaks its per-sample "
+                            "penalty)")
         return problems
 
 
