@@ -31,7 +31,7 @@ def snapshot_due(step: int, every: int) -> bool:
 
 
 PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time…
-PREVIEW_MAX_S = 0.8   # …but come more than once a second: on a loaded CPU every cost stretches
+PREVIEW_MAX_S = 0.7   # …but come more than once a second: on a loaded CPU every cost stretches
 CHECKPOINT_NOTE_SECONDS = 60.0  # the event log lists a checkpoint at most this often
 
 
@@ -75,10 +75,22 @@ class Runner:
             self.sink.metrics(MetricBatch(points))
         return finite
 
-    def _status(self, state: str) -> None:
+    def _status(self, state: str, elapsed: float | None = None) -> None:
         threads = self.tuner.current if self.tuner is not None else None
-        self.sink.status(Status(self.trainer.step, self._rate, self.elapsed, state, self.max_steps, threads))
+        elapsed = self.elapsed if elapsed is None else elapsed
+        self.sink.status(Status(self.trainer.step, self._rate, elapsed, state, self.max_steps, threads))
         self.sink.flush()
+
+    def _during_step(self) -> bool:
+        """A trainer calls this now and then inside a long step (a DQN's evaluation games): the clock and
+        the views go on, as between steps. Returns whether to stop."""
+        now = self.clock()
+        if now - self._last_preview_at >= PREVIEW_MAX_S:
+            self._last_preview_at = now
+            self._status("running", self.elapsed + now - self._step_start)
+            if self.preview_seconds is not None:
+                self.sink.preview(self.trainer.step, self.trainer.images())
+        return self.control.stopping
 
     def _checkpoint(self) -> None:
         if not self.trainer.parameters_finite():
@@ -181,12 +193,12 @@ class Runner:
         """Train until max_steps or a stop; returns 'finished' or 'stopped'. Exceptions propagate after
         the sink has been finished, so what was saved stays saved."""
         t, sink, control = self.trainer, self.sink, self.control
-        t.stop_requested = lambda: control.stopping  # until this run ends
+        t.stop_requested = self._during_step  # until this run ends
         sink.start(self.info)
         reason = "error"
         clean = False
         now = self.clock()
-        last_emit = last_preview = last_ckpt = now
+        last_emit = last_ckpt = self._last_preview_at = self._step_start = now
         window_step, window_t = t.step, now
         try:
             if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
@@ -202,7 +214,7 @@ class Runner:
                     break
                 self._apply_config()  # a change sent with Resume/Step applies to that very step
                 self._apply_views()
-                start = self.clock()
+                start = self._step_start = self.clock()
                 if start - before > 0.05:  # a pause: restart the rate window after it
                     window_step, window_t = t.step, start
                 metrics = t.train_step()
@@ -232,9 +244,9 @@ class Runner:
                     window_step, window_t = t.step, now
                     last_emit = now
                     self._status("paused" if stepping else "running")
-                if stepping or self._preview_due(now - last_preview):
+                if stepping or self._preview_due(now - self._last_preview_at):
                     self._preview()
-                    last_preview = now
+                    self._last_preview_at = now
                 if now - last_ckpt >= self.checkpoint_seconds:
                     if not self._flush_metrics():
                         self._halt_on_nonfinite()

@@ -18,6 +18,9 @@ RECHECK_MAX_S = 320.0
 LOAD_CHANGE = 0.5       # cores of other programs' CPU use that make a re-check due at once
 RATE_DROP = 0.7         # a window this much slower than at the choice (twice in a row): re-check
 KEEP_MARGIN = 0.04      # another count must be this much faster to replace the current one
+GIVE_UP = 2.0           # a probe of another count ends once it has taken this many times as long as
+GIVE_UP_SLACK_S = 0.2   # the current count would have (plus this): beside busy programs a step at too
+                        # many threads can stall for a second, and the views would freeze with it
 
 
 def usable_cores() -> int:
@@ -81,10 +84,12 @@ class ThreadTuner:
     other programs' CPU use; `on_change(choice)` hears about each new choice."""
 
     def __init__(self, cores: int, set_threads, start: int | None = None, load=None, on_change=None):
-        self.counts = thread_counts(cores)
+        self.cores, self.counts = cores, thread_counts(cores)
         self.set_threads, self.on_change = set_threads, on_change
         self.load = load or (lambda: None)
-        self.current = start if start in self.counts else self.counts[-1]
+        # One thread first: beside busy programs a step at more threads can stall for a second, while a
+        # quiet machine loses only the first window's speed before the next count is measured.
+        self.current = self.counts[0]
         self.choice: Choice | None = None
         self._skip = WARMUP_STEPS
         self._steps, self._seconds, self._longest = 0, 0.0, 0.0
@@ -109,12 +114,27 @@ class ThreadTuner:
             return
         if self._skip:
             self._skip -= 1
+            if self._probing() and seconds > self._give_up_s(1):  # even this first step tells
+                self._steps, self._seconds = 1, seconds
+                self._window_done()
             return
         self._steps += 1
         self._seconds += seconds
         self._longest = max(self._longest, seconds)
-        if self._seconds >= WINDOW_S and self._steps >= MIN_STEPS:
+        if self._seconds >= WINDOW_S and self._steps >= MIN_STEPS or self._losing():
             self._window_done()
+
+    def _probing(self) -> bool:
+        """Whether a window now measures another count than the current one, whose rate is known."""
+        return bool(self._trying) and self.current != self._incumbent and self._incumbent in self._rates
+
+    def _give_up_s(self, steps: int) -> float:
+        return GIVE_UP * steps / max(self._rates[self._incumbent], 1e-9) + GIVE_UP_SLACK_S
+
+    def _losing(self) -> bool:
+        """Whether the probed count is clearly slower already (a long evaluation step counts against
+        it too: the current count is kept, and the next round looks again)."""
+        return self._probing() and self._seconds > self._give_up_s(self._steps)
 
     def _window_rate(self) -> float:
         steps, seconds = self._steps, self._seconds
@@ -125,7 +145,11 @@ class ThreadTuner:
 
     def _window_done(self) -> None:
         window_s = self._seconds
-        rate = self._window_rate()
+        if self._losing():  # its long steps are the evidence: none is set aside as untypical
+            rate = self._steps / self._seconds
+            self._steps, self._seconds, self._longest = 0, 0.0, 0.0
+        else:
+            rate = self._window_rate()
         if self._trying:  # a round: this window ran at self.current
             self._rates[self.current] = rate
             self._trying.pop(0)
@@ -141,15 +165,20 @@ class ThreadTuner:
         self._slow_windows = self._slow_windows + 1 if rate < RATE_DROP * c.rate else 0
         if load_moved or self._slow_windows >= 2:
             self._recheck_s = RECHECK_FIRST_S  # the conditions changed: keep looking closely for a while
-            self._start_round()
+            self._start_round(other)
         elif self._held_s >= self._recheck_s:
-            self._start_round()
+            self._start_round(other)
 
-    def _start_round(self) -> None:
+    def _start_round(self, other_load: float | None = None) -> None:
         self._rates = {}
         self._incumbent = self.current
-        self._trying = [self.current] + self._neighbours(self.current)
+        # More threads than the cores other programs leave free only wait at their barriers (a step can
+        # stall for a second): such a count is tried again once the measured load has gone down.
+        self._trying = [self.current] + [n for n in self._neighbours(self.current) if self._room_for(n, other_load)]
         self._slow_windows = 0
+
+    def _room_for(self, n: int, other_load: float | None) -> bool:
+        return n < self.current or other_load is None or n <= self.cores - other_load + 0.5
 
     def _decide(self) -> None:
         keep = self._incumbent
@@ -163,6 +192,11 @@ class ThreadTuner:
         self._held_s = 0.0
         if best != previous and self.on_change is not None:
             self.on_change(self.choice)
+        further = [n for n in self._neighbours(best) if n not in self._rates
+                   and self._room_for(n, self.choice.other_load)]
+        if best != keep and further:  # it moved: go on climbing (or descending) at once
+            self._incumbent, self._trying = best, further
+            self._apply(further[0])
 
     def _apply(self, n: int) -> None:
         if n != self.current:

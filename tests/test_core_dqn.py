@@ -8,6 +8,7 @@ from studio.control import Control
 from studio.errors import ConfigError
 from studio.rl.envs import make_env
 from studio.rl.replay import ReplayBuffer
+from studio.run_settings import RunSettings
 from studio.runs import make_runner, new_run, resume_run
 from studio.session.reader import SessionReader
 from studio.trainers.dqn import DQNTrainer
@@ -124,3 +125,22 @@ def test_resume_is_exact(tmp_path, tiny_settings):
             (sa, va), (sb, vb) = a.series(key), b.series(key)
             assert np.array_equal(sa, sb), key
             assert np.allclose(va, vb, rtol=1e-5, atol=1e-6, equal_nan=True), key
+
+
+def test_the_views_go_on_while_evaluation_games_are_played():
+    """An evaluation is one long trainer step; meanwhile the runner still sends the clock and the game
+    view, which shows the evaluation game as it is played."""
+    from studio.runner import Runner
+    from studio.sinks import MemorySink
+
+    ticks = iter(range(10**6))
+    clock = lambda: next(ticks) * 0.25  # every call to the clock: 250 ms later
+    t = DQNTrainer(TINY, None, torch.device("cpu"), 0)
+    sink = MemorySink()
+    info = new_run("dqn", TINY, RunSettings(), save=False).info
+    Runner(t, Control(), sink, info, max_steps=100, clock=clock).run()
+    at_eval = [images["game"] for step, images in sink.previews if step == 100]
+    assert len(at_eval) >= 3
+    assert any(not np.array_equal(a, b) for a, b in zip(at_eval, at_eval[1:]))  # the game moves
+    clocks = [s.elapsed_s for s in sink.statuses if s.step == 99 or s.step == 100 and s.state == "running"]
+    assert len(clocks) >= 3 and clocks == sorted(clocks) and clocks[-1] > clocks[0]

@@ -84,16 +84,19 @@ def test_one_core_leaves_torch_alone():
 
 
 def test_an_evaluation_step_does_not_decide_the_round():
-    """One very long step (an evaluation) in a window is left out of its rate."""
+    """One very long step (an evaluation) in the window of the current count is left out of its rate.
+    (In the window of a probed count it ends the probe, in favour of the current count: see
+    test_a_losing_probe_ends_early…)"""
     tuner = ThreadTuner(2, lambda n: None, start=2)
+    assert tuner.current == 1  # it starts at one thread, which never stalls
     for _ in range(3):
-        tuner.step_done(1 / 28.2)  # warm-up steps
-    for _ in range(30):
-        tuner.step_done(1 / 28.2)
-    tuner.step_done(5.0)  # ends the window at 2 threads, with an evaluation in it
-    assert tuner.current == 1
-    for _ in range(40):
+        tuner.step_done(1 / 17.0)  # warm-up steps
+    for _ in range(10):
         tuner.step_done(1 / 17.0)
+    tuner.step_done(5.0)  # ends the window at 1 thread, with an evaluation in it
+    assert tuner.current == 2  # 1 thread was measured at its usual speed: 2 is tried next
+    for _ in range(40):
+        tuner.step_done(1 / 28.2)
     assert tuner.choice is not None and tuner.choice.threads == 2
 
 
@@ -137,3 +140,44 @@ def test_a_run_reports_its_thread_choice(tiny_gan_config, tiny_settings, monkeyp
     chosen = [e for e in events if "CPU thread" in e.message]
     assert chosen and chosen[0].kind == "info" and "steps/s on 1" in chosen[0].message
     assert statuses[-1].threads in (1, 2)
+
+
+def test_a_losing_probe_ends_early_so_no_step_stalls_the_views_for_long():
+    """Beside two busy programs a window at 2 threads would run a second of stalled steps; the probe
+    gives up once it has taken twice as long as 1 thread would have."""
+    tuner = ThreadTuner(2, lambda n: None, start=2)
+    simulate(tuner, [(60, {1: 6.4, 2: 1.5}, None)])  # a platform that does not report the load
+    assert tuner.current == 1
+    longest = []  # the training time each later probe at 2 threads lasts
+    probe = {"t": None}
+
+    def step(dt):
+        if tuner.current == 2:
+            probe["t"] = (probe["t"] or 0.0) + dt
+        elif probe["t"] is not None:
+            longest.append(probe["t"])
+            probe["t"] = None
+        tuner.step_done(dt)
+
+    for _ in range(int(600 * 6.4)):
+        step(1 / {1: 6.4, 2: 1.5}[tuner.current])
+    assert longest, "it re-checks 2 threads now and then"
+    assert max(longest) < 1.0, longest  # a full window would take WINDOW_S or more
+    assert tuner.current == 1
+
+
+def test_no_more_threads_are_tried_than_the_other_programs_leave_cores_free():
+    tried = []
+    tuner = ThreadTuner(2, tried.append, start=2)
+    simulate(tuner, [(600, {1: 6.4, 2: 1.5}, 2.0)])  # two busy programs on two cores
+    assert tuner.current == 1
+    assert tried.count(2) == 1  # once, cut short, in the first round; never again under this load
+    simulate(tuner, [(20, QUIET, 0.0)])  # they stop: 2 threads are tried again, and kept
+    assert tuner.current == 2
+
+
+def test_on_many_cores_it_climbs_to_the_best_count_within_seconds():
+    rates = {1: 10.0, 2: 19.0, 4: 35.0, 8: 60.0}
+    tuner = ThreadTuner(8, lambda n: None)
+    made, ends = simulate(tuner, [(12, rates, 0.0)])
+    assert ends == [8]

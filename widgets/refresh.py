@@ -15,8 +15,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel, QSizePolicy
 
-MAX_INTERVAL_S = 0.8  # a live view redraws more than once a second, whatever its cost (the runner's
-                      # previews also come at most 0.8 s apart: studio/runner.py PREVIEW_MAX_S)
+MAX_INTERVAL_S = 0.7  # a live view redraws more than once a second, whatever its cost (the runner's
+                      # previews also come at most 0.7 s apart: studio/runner.py PREVIEW_MAX_S)
 
 
 class BudgetedRefresh(QObject):

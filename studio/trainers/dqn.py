@@ -47,6 +47,7 @@ class DQNTrainer(Trainer):
         self.buffer = ReplayBuffer(config.buffer_size, (obs_dim,))
         self.episodes = 0
         self._recorded: list[Episode] = []
+        self._evaluating: Episode | None = None  # the evaluation game being recorded, shown meanwhile
         frame = first_frame(self.env, config.env)
         self._new_episode(seed)
         self._spec = EpisodeSpec(config.env, tuple(frame.shape), action_names(config.env, self.n_actions),
@@ -67,9 +68,13 @@ class DQNTrainer(Trainer):
 
     @property
     def panels(self):
-        return [FramePanel("game", f"{self.config.env}, as the agent trains (ε-greedy)", self._spec.frame_shape)]
+        return [FramePanel("game", f"{self.config.env} as the agent plays: training (ε-greedy) and, now and "
+                           "then, a greedy evaluation game", self._spec.frame_shape)]
 
     def images(self):
+        playing = self._evaluating
+        if playing is not None and len(playing):  # an evaluation game is being played and recorded
+            return {"game": playing.frame(len(playing) - 1)}
         return {"game": self.env.render()}
 
     def episode_spec(self):
@@ -193,8 +198,12 @@ class DQNTrainer(Trainer):
         episode i from reset seed `seed`+i. record: also keep the first one frame by frame (take_episodes)."""
         base = self.seed * 1000 + self.step if seed is None else seed
         episode = Episode(self.step, base, self._spec.frame_shape) if record else None
-        returns = play_greedy(self.q, self.device, self.config.env, [base + i for i in range(episodes)],
-                              record=episode, stop_requested=self.stop_requested)
+        self._evaluating = episode
+        try:
+            returns = play_greedy(self.q, self.device, self.config.env, [base + i for i in range(episodes)],
+                                  record=episode, stop_requested=self.stop_requested)
+        finally:
+            self._evaluating = None
         if episode is not None:
             self._recorded.append(episode.finish())
         return returns

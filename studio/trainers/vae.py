@@ -65,12 +65,12 @@ class VAETrainer(Trainer):
         if c.two_stage:
             out.append(ImagePanel("two_stage", "Two-stage: the same prior batch through both VAEs",
                                   (64, 28, 28), 8))
-        out.append(ImagePanel("recon", "Held-out digits (odd rows) and their reconstructions (even rows)",
+        out.append(ImagePanel("recon", "Held-out digits (odd rows), reconstructed (even rows)",
                               (2 * V.N_RECON, 28, 28), 8))
         if c.latent_dim == 2:
             out.append(ImagePanel("manifold", "The decoded latent plane (Gaussian quantiles)",
                                   (V.MANIFOLD * V.MANIFOLD, 28, 28), V.MANIFOLD))
-        axes = ("z₁", "z₂") if c.latent_dim == 2 else ("principal component 1", "principal component 2")
+        axes = ("z₁", "z₂") if c.latent_dim == 2 else ("PC 1", "PC 2")  # short: a small panel's axes
         where = "the latent plane" if c.latent_dim == 2 else "the latent space's two main directions"
         out.append(PointsPanel("latent", f"Held-out digits in {where}, by label", self.n_shown, *axes,
                                classes=self.classes, pick_for="interp"))
