@@ -87,7 +87,10 @@ def one(model: str, seconds: float, mode: str) -> dict:
     t0 = clock.nsecsElapsed() / 1e9
     loop.exec()
     probe.stop()
-    window.close()
+    window.close()  # the window stays until the run has saved and its thread has ended
+    while window.run is not None and window.run.is_running():
+        app.processEvents()
+        time.sleep(0.02)
     app.processEvents()
     s = statuses[-1]
     threads = sorted({x.threads for x in statuses if x.threads is not None})

@@ -3,7 +3,7 @@ docs/window.png.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
         [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--size 1000x700]
-        [--out docs/window-vae.png]
+        [--out docs/window-vae.png] [--stop]
 """
 import argparse
 import os
@@ -19,7 +19,7 @@ os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studi
 
 
 def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path,
-         size: tuple[int, int] = (1400, 900)) -> None:
+         size: tuple[int, int] = (1400, 900), stop: bool = False) -> None:
     from PySide6.QtWidgets import QApplication
 
     from studio import config as cfg
@@ -42,6 +42,14 @@ def main(seconds: float, model: str, preset: str | None, overrides: list[str], o
     while time.monotonic() < end:
         app.processEvents()
         time.sleep(0.02)
+    if stop:  # the timeline then reads "snapshot N of M", as after a run
+        window.stop()
+        while window.state != "idle":
+            app.processEvents()
+            time.sleep(0.02)
+        for _ in range(20):
+            app.processEvents()
+            time.sleep(0.02)
     out.parent.mkdir(exist_ok=True)
     window.grab().save(str(out))
     window.close()
@@ -56,5 +64,7 @@ if __name__ == "__main__":
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="change a hyperparameter")
     p.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
+    p.add_argument("--stop", action="store_true", help="stop the run (and save) before the picture")
     a = p.parse_args()
-    main(a.seconds, a.model, a.preset, a.set, a.out, tuple(int(x) for x in a.size.split("x")))
+    main(a.seconds, a.model, a.preset, a.set, a.out, tuple(int(x) for x in a.size.split("x")),
+         a.stop)

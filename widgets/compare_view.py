@@ -16,7 +16,7 @@ from studio.session.paths import sessions_dir
 from studio.session.probe import check_session
 from studio.session.reader import SessionReader
 from widgets.busy import busy_cursor
-from widgets.metric_plots import COLORS, debiased_ema
+from widgets.metric_plots import COLORS, debiased_ema, legend_below
 
 STYLES = [Qt.SolidLine, Qt.DashLine, Qt.DotLine, Qt.DashDotLine]
 
@@ -133,7 +133,7 @@ class CompareView(QWidget):
             if g:
                 self.view.nextRow()
             plot = self.view.addPlot(title=name)
-            plot.addLegend(offset=(-10, 10), brush=pg.mkBrush(255, 255, 255, 210))  # curves show faintly behind
+            legend_below(self.view, plot, columns=1)
             plot.setLabel("bottom", "step")
             plot.setDownsampling(auto=True, mode="mean")  # trends to compare; the live plots keep spikes
             plot.setClipToView(True)

@@ -8,6 +8,15 @@ from studio import config as cfg
 from studio.errors import ConfigError
 
 
+def narrow(editor: QWidget) -> None:
+    """Let an editor shrink with its column: a spin box sized for 10⁸ or a combo box sized for its longest
+    choice would otherwise make a narrow form scroll sideways."""
+    editor.setMinimumWidth(56)
+    if isinstance(editor, QComboBox):
+        editor.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        editor.setMinimumContentsLength(4)
+
+
 class ConfigForm(QWidget):
     def __init__(self, config_cls, hidden: tuple = (), parent=None):
         super().__init__(parent)
@@ -22,6 +31,7 @@ class ConfigForm(QWidget):
             if info.live:
                 tip += "<br><i>Can be changed while paused.</i>"
             editor.setToolTip(tip)
+            narrow(editor)
             label = QLabel(info.label)
             label.setToolTip(tip)
             layout.addRow(label, editor)

@@ -359,6 +359,8 @@ class MainWindow(QMainWindow):
             grid.setup(panel)
             self.panel_layout.addWidget(grid, i // cols, i % cols)
             self.grids[panel.key] = grid
+        for col in range(min(cols, len(panels))):  # columns share the width: a wide grid must not squeeze its neighbour
+            self.panel_layout.setColumnStretch(col, 1)
         if episodes is not None:
             self.player = EpisodePlayer()
             self.player.setup(episodes)
@@ -381,6 +383,8 @@ class MainWindow(QMainWindow):
             self.player = None
         for row in range(self.panel_layout.rowCount()):
             self.panel_layout.setRowStretch(row, 0)
+        for col in range(self.panel_layout.columnCount()):
+            self.panel_layout.setColumnStretch(col, 0)
 
     def _connect_choices(self, info) -> None:
         """Pair pickers send the viewer's choice to the trainer; scatters choose by two clicks (A, then B),

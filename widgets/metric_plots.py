@@ -6,7 +6,7 @@ of a million steps costs the GUI thread what one of a thousand does; redraws kee
 """
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
 from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout
@@ -111,6 +111,34 @@ def decimate(x: np.ndarray, y: np.ndarray, lo: float, hi: float, buckets: int):
     return np.concatenate([out_x, xs[m:]]), np.concatenate([out_y, ys[m:]])
 
 
+def legend_below(layout, plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
+    """The plot's legend in the layout row under it, outside the data, so that it never hides the
+    newest points (top right, where a legend usually sits, is where a falling curve ends). The plot's
+    named curves join it as they are added."""
+    layout.nextRow()
+    legend = pg.LegendItem(colCount=columns, horSpacing=12, verSpacing=-6)
+    layout.addItem(legend)
+    grid = (layout.ci if hasattr(layout, "ci") else layout).layout
+    grid.setRowStretchFactor(grid.rowCount() - 1, 0)  # the plots take the height; a legend its own lines
+    grid.setRowStretchFactor(grid.rowCount() - 2, 1)
+    plot.legend = legend
+    return legend
+
+
+def fit_legend(legend: pg.LegendItem, width: float, most: int = 3) -> None:
+    """As many columns as the width holds (a legend wider than its plot would push the plot's right
+    edge out of sight)."""
+    widths = [sample.boundingRect().width() + label.item.boundingRect().width() + 12
+              for sample, label in legend.items]
+    if not widths:
+        return
+    cols = max(1, min(most, len(widths), int(width // max(widths))))
+    if cols != legend.columnCount:
+        legend.setColumnCount(cols)
+    rows = -(-len(widths) // cols)
+    legend.setMaximumHeight(rows * (max(label.item.boundingRect().height() for _, label in legend.items) - 4) + 8)
+
+
 class MetricPlots(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -145,20 +173,29 @@ class MetricPlots(QWidget):
         for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed, self.markers):
             d.clear()
         self._dirty.clear()
+        groups = {}
+        for s in series:
+            groups.setdefault(s.plot, []).append(s)
+        for g, name in enumerate(groups):
+            if g:
+                self.view.nextRow()
+            plot = self.view.addPlot(title=name)
+            # Height is short with four plots in a small window: a lone series' legend would only repeat
+            # its plot's title, and "step" is said once, under the last plot.
+            last = g == len(groups) - 1
+            plot.setLabel("bottom", "step" if last else None)
+            if len(groups[name]) > 1:
+                legend_below(self.view, plot)
+            else:
+                plot.legend = pg.LegendItem()  # kept off screen: the series' name and colour, for export
+            # Fixed axis sizes: an axis that resizes to its tick labels re-lays out and repaints
+            # the plot several times for every update.
+            plot.getAxis("left").setWidth(52)
+            plot.getAxis("bottom").setHeight(36 if last else 22)
+            # Zooming or panning shows other points: redraw that plot's curves for the new range.
+            plot.sigXRangeChanged.connect(lambda _vb, _r, name=name: self._range_changed(name))
+            self.plots[name] = plot
         for i, s in enumerate(series):
-            if s.plot not in self.plots:
-                if self.plots:
-                    self.view.nextRow()
-                plot = self.view.addPlot(title=s.plot)
-                plot.addLegend(offset=(-10, 10))
-                plot.setLabel("bottom", "step")
-                # Fixed axis sizes: an axis that resizes to its tick labels re-lays out and repaints
-                # the plot several times for every update.
-                plot.getAxis("left").setWidth(52)
-                plot.getAxis("bottom").setHeight(36)
-                # Zooming or panning shows other points: redraw that plot's curves for the new range.
-                plot.sigXRangeChanged.connect(lambda _vb, _r, name=s.plot: self._range_changed(name))
-                self.plots[s.plot] = plot
             plot = self.plots[s.plot]
             color = COLORS[i % len(COLORS)]
             raw = plot.plot(pen=pg.mkPen(pg.mkColor(color).lighter(165), width=1))
@@ -171,6 +208,18 @@ class MetricPlots(QWidget):
             self.plot_of[s.key] = s.plot
             if not s.smooth:
                 self.unsmoothed.add(s.key)
+        self._fit_legends()
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_legends()
+
+    def _fit_legends(self) -> None:
+        for plot in self.plots.values():
+            if plot.legend.scene() is not None:  # (a lone series has none on screen)
+                fit_legend(plot.legend, self.view.width() - 24)
+        # A legend that was wider a moment ago leaves the layout wide until the next resize: fit it now.
+        self.view.ci.setGeometry(QRectF(0, 0, self.view.width(), self.view.height()))
 
     def add_batch(self, batch) -> None:
         for key, (steps, values) in batch.points.items():

@@ -1,7 +1,7 @@
 """The left panel: which model, which preset, its hyperparameters, and the run settings."""
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QScrollArea,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -9,7 +9,7 @@ from studio import device as dev
 from studio.data.sources import available_sources
 from studio.run_settings import RunSettings
 from studio.trainers.registry import TRAINERS
-from widgets.config_form import ConfigForm
+from widgets.config_form import ConfigForm, narrow
 
 BROWSE = "Choose a folder of IDX files…"
 
@@ -37,6 +37,7 @@ class SetupPanel(QWidget):
         self.form: ConfigForm | None = None
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form narrows instead (config_form.narrow)
         scroll.setWidget(self.hyper_box)
         outer.addWidget(scroll, 1)
 
@@ -58,6 +59,8 @@ class SetupPanel(QWidget):
         self.data.activated.connect(self._maybe_browse)
         self.data_label = QLabel("Data")
         self.cadence = ConfigForm(RunSettings, hidden=("seed", "device", "data", "threads"))
+        for editor in (self.model, self.preset, self.seed, self.device, self.data):
+            narrow(editor)
         run.addRow("Seed", self.seed)
         run.addRow("Device", self.device)
         run.addRow(self.data_label, self.data)

@@ -60,10 +60,10 @@ class VAETrainer(Trainer):
     @property
     def panels(self):
         c = self.config
-        first = "First stage: decoded" if c.two_stage else "Decoded"
-        out = [ImagePanel("samples", f"{first} from a fixed batch of prior samples", (64, 28, 28), 8)]
+        first = "First stage: prior samples" if c.two_stage else "Prior samples"  # short titles: narrow columns
+        out = [ImagePanel("samples", f"{first}, decoded (a fixed batch)", (64, 28, 28), 8)]
         if c.two_stage:
-            out.append(ImagePanel("two_stage", "Two-stage: the same prior batch through both VAEs",
+            out.append(ImagePanel("two_stage", "Two-stage: the same batch through both VAEs",
                                   (64, 28, 28), 8))
         out.append(ImagePanel("recon", "Held-out digits (odd rows), reconstructed (even rows)",
                               (2 * V.N_RECON, 28, 28), 8))
@@ -71,12 +71,11 @@ class VAETrainer(Trainer):
             out.append(ImagePanel("manifold", "The decoded latent plane (Gaussian quantiles)",
                                   (V.MANIFOLD * V.MANIFOLD, 28, 28), V.MANIFOLD))
         axes = ("z₁", "z₂") if c.latent_dim == 2 else ("PC 1", "PC 2")  # short: a small panel's axes
-        where = "the latent plane" if c.latent_dim == 2 else "the latent space's two main directions"
-        out.append(PointsPanel("latent", f"Held-out digits in {where}, by label", self.n_shown, *axes,
+        title = "Latent plane: held-out digits" if c.latent_dim == 2 else "Latent space (PCA): held-out digits"
+        out.append(PointsPanel("latent", title, self.n_shown, *axes,
                                classes=self.classes, pick_for="interp"))
-        out.append(ImagePanel("interp", "From one held-out digit to another through the latent "
-                              "space (read by rows)", (V.INTERP + 2, 28, 28), (V.INTERP + 2) // 2,
-                              pick=self.n_shown))
+        out.append(ImagePanel("interp", "From digit A to digit B through the latent space (by rows)",
+                              (V.INTERP + 2, 28, 28), (V.INTERP + 2) // 2, pick=self.n_shown))
         return out
 
     def modules(self):
