@@ -212,14 +212,15 @@ class MetricPlots(QWidget):
 
     def resizeEvent(self, event):
         super().resizeEvent(event)
-        self._fit_legends()
+        self._fit_legends(event.size().width())  # (the view inside has not been resized yet)
 
-    def _fit_legends(self) -> None:
+    def _fit_legends(self, width: int | None = None) -> None:
+        width = self.view.width() if width is None else width
         for plot in self.plots.values():
             if plot.legend.scene() is not None:  # (a lone series has none on screen)
-                fit_legend(plot.legend, self.view.width() - 24)
+                fit_legend(plot.legend, width - 24)
         # A legend that was wider a moment ago leaves the layout wide until the next resize: fit it now.
-        self.view.ci.setGeometry(QRectF(0, 0, self.view.width(), self.view.height()))
+        self.view.ci.setGeometry(QRectF(0, 0, width, self.view.height()))
 
     def add_batch(self, batch) -> None:
         for key, (steps, values) in batch.points.items():

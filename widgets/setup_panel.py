@@ -35,7 +35,7 @@ class SetupPanel(QWidget):
         self.hyper_box = QGroupBox("Hyperparameters")
         self.hyper_layout = QVBoxLayout(self.hyper_box)
         self.form: ConfigForm | None = None
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form narrows instead (config_form.narrow)
         scroll.setWidget(self.hyper_box)

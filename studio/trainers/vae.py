@@ -11,7 +11,7 @@ from studio.trainers.base import ImagePanel, PointsPanel, Series, Trainer
 from studio.trainers.vae_config import DEFAULT_PRESET, PRESETS, VAEConfig
 
 ELBO_PLOT, PARTS_PLOT, STAGE2_PLOT = ("negative ELBO, nats per image", "parts, nats per image",
-                                      "second stage: negative ELBO, nats per code")
+                                      "2nd stage: −ELBO, nats per code")
 
 
 class VAETrainer(Trainer):
@@ -60,21 +60,22 @@ class VAETrainer(Trainer):
     @property
     def panels(self):
         c = self.config
-        first = "First stage: prior samples" if c.two_stage else "Prior samples"  # short titles: narrow columns
-        out = [ImagePanel("samples", f"{first}, decoded (a fixed batch)", (64, 28, 28), 8)]
+        # Short titles: at 1000×700 a panel column is under 200 px wide (tests/test_gui_readable.py).
+        title = "1st stage: prior samples" if c.two_stage else "Prior samples (a fixed batch)"
+        out = [ImagePanel("samples", title, (64, 28, 28), 8)]
         if c.two_stage:
-            out.append(ImagePanel("two_stage", "Two-stage: the same batch through both VAEs",
+            out.append(ImagePanel("two_stage", "Two-stage: the same batch",
                                   (64, 28, 28), 8))
-        out.append(ImagePanel("recon", "Held-out digits (odd rows), reconstructed (even rows)",
+        out.append(ImagePanel("recon", "Held-out digits, reconstructed below",
                               (2 * V.N_RECON, 28, 28), 8))
         if c.latent_dim == 2:
-            out.append(ImagePanel("manifold", "The decoded latent plane (Gaussian quantiles)",
+            out.append(ImagePanel("manifold", "Decoded latent plane (quantiles)",
                                   (V.MANIFOLD * V.MANIFOLD, 28, 28), V.MANIFOLD))
         axes = ("z₁", "z₂") if c.latent_dim == 2 else ("PC 1", "PC 2")  # short: a small panel's axes
         title = "Latent plane: held-out digits" if c.latent_dim == 2 else "Latent space (PCA): held-out digits"
         out.append(PointsPanel("latent", title, self.n_shown, *axes,
                                classes=self.classes, pick_for="interp"))
-        out.append(ImagePanel("interp", "From digit A to digit B through the latent space (by rows)",
+        out.append(ImagePanel("interp", "From A to B through the latent space (by rows)",
                               (V.INTERP + 2, 28, 28), (V.INTERP + 2) // 2, pick=self.n_shown))
         return out
 
