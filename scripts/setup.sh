@@ -11,7 +11,8 @@ fi
 . .venv/bin/activate
 python -m pip install -q --upgrade pip
 python -m pip install -q "${TORCH_SPEC:-torch==2.13.0}"
-python -m pip install -q -e ".[test]"
+# EXTRAS=bench adds what the hand-run benchmarks compare against (OpenCV, Stable-Baselines3).
+python -m pip install -q -e ".[test${EXTRAS:+,$EXTRAS}]"
 # Warn, without failing, when Qt's window would lack system libraries here (the message names the
 # install command); the app itself stops with the same line.
 python -m studio.desktop_libs || true
