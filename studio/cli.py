@@ -145,7 +145,8 @@ def cmd_sample(argv: list[str]) -> int:
 def cmd_evaluate(argv: list[str]) -> int:
     from studio.runs import load_trainer
 
-    p = _Parser(prog="main.py evaluate", description="Play greedy episodes with a DQN session's latest checkpoint.")
+    p = _Parser(prog="main.py evaluate", description="Play episodes with a DQN session's latest checkpoint, with "
+                "its evaluation ε (Atari: whole games, unclipped scores).")
     p.add_argument("session", help="session file (.h5) of a DQN run")
     p.add_argument("--episodes", type=int, default=20, help="how many episodes (default 20)")
     p.add_argument("--seed", type=int, default=0, help="episode i starts from the game's reset seed S+i")
@@ -161,14 +162,17 @@ def cmd_evaluate(argv: list[str]) -> int:
         raise StudioError(f"{args.session}: evaluate plays a game agent (a DQN session); this one is a "
                           f"{trainer.kind.upper()}: use `sample` to draw from it")
     returns = trainer.evaluate(args.episodes, seed=args.seed)
+    eps = trainer.config.eval_epsilon
     result = {"mean_return": float(np.mean(returns)), "std_return": float(np.std(returns)),
               "returns": returns, "episodes": args.episodes, "seed": args.seed, "step": trainer.step,
-              "env": trainer.config.env}
+              "env": trainer.config.env, "epsilon": eps}
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{trainer.config.env}, step {trainer.step}: mean return {result['mean_return']:.2f} "
-              f"± {result['std_return']:.2f} over {args.episodes} greedy episodes (seeds {args.seed}–"
+        how = "greedy episodes" if eps == 0 else f"episodes at ε = {eps:g}"
+        what = "score (whole games, unclipped)" if trainer.config.atari else "return"
+        print(f"{trainer.config.env}, step {trainer.step}: mean {what} {result['mean_return']:.2f} "
+              f"± {result['std_return']:.2f} over {args.episodes} {how} (seeds {args.seed}–"
               f"{args.seed + args.episodes - 1})")
     return 0
 
@@ -238,6 +242,9 @@ def cmd_info(argv: list[str]) -> int:
     args = p.parse_args(argv)
     with SessionReader(args.session) as reader:
         print(reader.summary())
+        if reader.kind == "dqn":
+            from studio.trainers.dqn_config import summary
+            print("  " + summary(dict(reader.config)))
     return 0
 
 

@@ -125,6 +125,10 @@ class Runner:
                f"restored from step {step}. Lower the learning rate (or change the loss), then resume.")
         self.sink.event(Event(bad_step, "error", msg))
 
+    def _notes(self) -> None:
+        for message in self.trainer.take_notes():
+            self.sink.event(Event(self.trainer.step, "info", message))
+
     def _threads_changed(self, choice) -> None:
         """Say why the speed changed: the thread count the tuner chose, with what it measured."""
         rates = ", ".join(f"{rate:.1f} steps/s on {n}" for n, rate in sorted(choice.rates.items()))
@@ -204,6 +208,7 @@ class Runner:
             if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
                 self._snapshot()
             self._preview()
+            self._notes()
             while True:
                 if self.max_steps is not None and t.step >= self.max_steps:
                     reason = "finished"
@@ -234,6 +239,7 @@ class Runner:
                     self._snapshot()
                 for episode in t.take_episodes():
                     sink.episode(episode)
+                self._notes()
                 if stepping or now - last_emit >= self.emit_seconds:
                     if not self._flush_metrics():
                         self._halt_on_nonfinite()

@@ -13,9 +13,11 @@ class EvaluationInterrupted(Exception):
 
 @torch.no_grad()
 def play_greedy(q_net: torch.nn.Module, device, env_id: str, seeds: list[int], *, record: Episode | None = None,
-                stop_requested=lambda: False) -> list[float]:
+                stop_requested=lambda: False, epsilon: float = 0.0) -> list[float]:
     """The return of one greedy episode per reset seed. `record`: an empty Episode that receives the
-    first episode frame by frame (frame, action, Q-values, reward)."""
+    first episode frame by frame (frame, action, Q-values, reward). `epsilon`: the share of random
+    actions (0: greedy), drawn from a generator seeded by `seeds`, so the same seeds play the same games."""
+    rng = np.random.default_rng(seeds) if epsilon > 0 else None
     envs = [make_env(env_id, render=record is not None and i == 0) for i in range(len(seeds))]
     try:
         obs = np.stack([env.reset(seed=s)[0] for env, s in zip(envs, seeds)]).astype(np.float32)
@@ -28,6 +30,8 @@ def play_greedy(q_net: torch.nn.Module, device, env_id: str, seeds: list[int], *
             still = []
             for row, i in enumerate(running):
                 action = int(q[row].argmax())
+                if rng is not None and rng.random() < epsilon:
+                    action = int(rng.integers(q.shape[1]))
                 frame = envs[i].render() if record is not None and i == 0 else None  # the state acted in
                 obs[i], reward, terminated, truncated, _ = envs[i].step(action)
                 returns[i] += float(reward)

@@ -35,15 +35,17 @@ class Series:
 class ImagePanel:
     """An image stack shown as a grid: `shape` is (n, H, W) uint8, drawn `cols` images per row.
     `pick`: the panel shows a path between two of `pick` items (held-out digits) the viewer chooses
-    (see Trainer.set_view); 0 for a panel with nothing to choose."""
+    (see Trainer.set_view); 0 for a panel with nothing to choose.
+    `saved`: snapshots go into the session file; False for a view that changes every step (an agent's
+    input frames), shown live only."""
     key: str
     label: str
     shape: tuple
     cols: int
     pick: int = 0
+    saved: bool = True
     kind = "images"
     dtype = np.uint8
-    saved = True  # snapshots go into the session file
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,22 @@ class FramePanel:
     kind = "frame"
     dtype = np.uint8
     saved = False
+
+
+@dataclass(frozen=True)
+class ValuesPanel:
+    """One number per named item, float32 (n,), drawn as labelled bars: the Q-value of each action of a game
+    agent, with the action's name. Live only: it changes every step."""
+    key: str
+    label: str
+    names: tuple
+    kind = "values"
+    dtype = np.float32
+    saved = False
+
+    @property
+    def shape(self) -> tuple:
+        return (len(self.names),)
 
 
 class Trainer(ABC):
@@ -125,6 +143,11 @@ class Trainer(ABC):
 
     def take_episodes(self) -> list:
         """Episodes recorded since the last call (the runner passes them to the sinks)."""
+        return []
+
+    def take_notes(self) -> list[str]:
+        """Things a person should know that happened since the last call, such as a resume that could not
+        restore everything (the runner puts them in the event log)."""
         return []
 
     @abstractmethod

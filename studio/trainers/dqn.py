@@ -1,5 +1,7 @@
-"""The DQN agent on a gymnasium game: ε-greedy acting, experience replay, a target network (Mnih et al.
-2015), with Double DQN and a dueling head as options. One trainer step is one environment step."""
+"""The DQN agent (Mnih et al. 2015): ε-greedy acting, experience replay, a target network, with Double DQN
+and a dueling head as options. One trainer step is one agent step. The learning is the same for every game;
+what differs per kind of game — making it, observations, replay memory, network, evaluation, pictures, saved
+state — lives in a game object: VectorGame (classic gymnasium games) or PixelGame (Atari from pixels)."""
 import copy
 
 import numpy as np
@@ -7,13 +9,15 @@ import torch
 from torch.nn import functional as F
 
 from studio.errors import StudioError
-from studio.models.q_network import QNetwork
-from studio.rl.envs import action_names, first_frame, game_state, make_env, restore_game_state
-from studio.rl.episode import Episode, EpisodeSpec
-from studio.rl.evaluation import EvaluationInterrupted, play_greedy
-from studio.rl.replay import ReplayBuffer
-from studio.trainers.base import FramePanel, Series, Trainer
+from studio.rl.episode import Episode
+from studio.rl.evaluation import EvaluationInterrupted
+from studio.rl.pixel_game import PixelGame, is_atari
+from studio.rl.vector_game import VectorGame
+from studio.trainers.base import Trainer
 from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig
+
+FILL_EVERY = 250  # agent steps between points of the replay-fill curve (it changes slowly)
+
 
 def _adam(params, lr: float) -> torch.optim.Optimizer:
     """Adam as one fused kernel where torch has it: for a net this small, per-tensor steps cost more
@@ -25,7 +29,8 @@ def _adam(params, lr: float) -> torch.optim.Optimizer:
         return torch.optim.Adam(params, lr)
 
 
-RETURN_PLOT, LOSS_PLOT, Q_PLOT, EPS_PLOT = "episode return", "TD loss", "mean max-Q", "ε"
+def make_game(config: DQNConfig, seed: int):
+    return PixelGame(config, seed) if is_atari(config.env) else VectorGame(config, seed)
 
 
 class DQNTrainer(Trainer):
@@ -39,43 +44,35 @@ class DQNTrainer(Trainer):
     def __init__(self, config: DQNConfig, data, device, seed: int):
         super().__init__(config, data, device, seed)
         torch.manual_seed(seed)  # weight initialisation
-        self.env = make_env(config.env, render=True)  # it draws a frame only when asked for one
-        obs_dim, self.n_actions = self.env.observation_space.shape[0], int(self.env.action_space.n)
-        self.q = QNetwork(obs_dim, self.n_actions, config.hidden, config.layers, config.dueling).to(device)
+        self.game = make_game(config, seed)
+        self.n_actions = self.game.n_actions
+        self.q = self.game.network().to(device)
         self.target = copy.deepcopy(self.q)
         self.opt = _adam(self.q.parameters(), config.lr)
-        self.buffer = ReplayBuffer(config.buffer_size, (obs_dim,))
         self.episodes = 0
+        self.learn_after = 0  # no learning before this step: a resume without the replay memory refills it
         self._recorded: list[Episode] = []
+        self._notes: list[str] = []
         self._evaluating: Episode | None = None  # the evaluation game being recorded, shown meanwhile
-        frame = first_frame(self.env, config.env)
-        self._new_episode(seed)
-        self._spec = EpisodeSpec(config.env, tuple(frame.shape), action_names(config.env, self.n_actions),
-                                 int(self.env.metadata.get("render_fps") or 30))
+        self._spec = self.game.spec
+        self._fill = any(s.key == "replay_fill" for s in self.game.series())
 
-    def _new_episode(self, seed: int | None = None) -> None:
-        self.obs, _ = self.env.reset(seed=seed)
-        self.ep_return, self.ep_length = 0.0, 0
+    @property
+    def buffer(self):
+        """The replay memory (a ReplayBuffer, or a FrameReplay for Atari)."""
+        return self.game.replay
 
     # --- what it shows ---
     @property
     def series(self):
-        return [Series("episode_return", "return of each training episode", RETURN_PLOT),
-                Series("eval_return", "greedy evaluation return (mean)", RETURN_PLOT, sparse=True),
-                Series("td_loss", "TD loss", LOSS_PLOT),
-                Series("q_max", "mean max-Q of replayed states", Q_PLOT),
-                Series("epsilon", "ε (exploration)", EPS_PLOT, smooth=False)]
+        return self.game.series()
 
     @property
     def panels(self):
-        return [FramePanel("game", f"{self.config.env} as the agent plays: training (ε-greedy) and, now and "
-                           "then, a greedy evaluation game", self._spec.frame_shape)]
+        return self.game.panels()
 
     def images(self):
-        playing = self._evaluating
-        if playing is not None and len(playing):  # an evaluation game is being played and recorded
-            return {"game": playing.frame(len(playing) - 1)}
-        return {"game": self.env.render()}
+        return self.game.images(self.q_values, self._evaluating)
 
     def episode_spec(self):
         return self._spec
@@ -83,6 +80,10 @@ class DQNTrainer(Trainer):
     def take_episodes(self):
         recorded, self._recorded = self._recorded, []
         return recorded
+
+    def take_notes(self):
+        notes, self._notes = self._notes, []
+        return notes
 
     def modules(self):
         return {"q": self.q, "target": self.target}
@@ -104,20 +105,22 @@ class DQNTrainer(Trainer):
             group["lr"] = self.learning_rate()
 
     def extra_state(self):
-        # The game mid-episode too, so that a resumed run plays on exactly as an unbroken one would.
-        return {"buffer": self.buffer.state_dict(), "episodes": self.episodes, "game": game_state(self.env),
-                "obs": np.asarray(self.obs, np.float64).tolist(), "ep_return": self.ep_return,
-                "ep_length": self.ep_length}
+        return {**self.game.state(self.config.keep_replay), "episodes": self.episodes,
+                "learn_after": self.learn_after}
 
     def load_extra_state(self, extra):
-        self.buffer.load_state_dict(extra["buffer"])
         self.episodes = int(extra["episodes"])
-        if extra.get("game") is None:  # a game whose state cannot be saved (or an older checkpoint)
-            self._new_episode(self.seed + self.episodes)
-            return
-        restore_game_state(self.env, extra["game"])
-        self.obs = np.asarray(extra["obs"], self.env.observation_space.dtype)
-        self.ep_return, self.ep_length = float(extra["ep_return"]), int(extra["ep_length"])
+        self.learn_after = int(extra.get("learn_after", 0))
+        self.game.load_state(extra, self.episodes, self.seed)
+        self._refilling = "buffer" not in extra and "replay" not in extra
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        if getattr(self, "_refilling", False):  # the checkpoint holds no replay memory: fill it again first
+            n = self.config.learning_starts
+            self.learn_after = max(self.learn_after, self.step + n)
+            self._notes.append(f"replay memory not kept in the checkpoint (keep replay off): refilling {n:,} "
+                               f"transitions before learning resumes (at step {self.learn_after:,})")
 
     # --- acting ---
     def epsilon(self) -> float:
@@ -126,7 +129,8 @@ class DQNTrainer(Trainer):
 
     @torch.no_grad()
     def q_values(self, obs: np.ndarray) -> np.ndarray:
-        return self.q(torch.as_tensor(obs, dtype=torch.float32, device=self.device)[None])[0].cpu().numpy()
+        obs = torch.as_tensor(obs, dtype=self.game.obs_dtype, device=self.device)  # Atari: bytes, scaled there
+        return self.q(obs[None])[0].float().cpu().numpy()
 
     def act(self, obs: np.ndarray, epsilon: float) -> int:
         if float(torch.rand((), generator=self.rng)) < epsilon:
@@ -137,24 +141,20 @@ class DQNTrainer(Trainer):
     def train_step(self):
         c = self.config
         eps = self.epsilon()
-        action = self.act(self.obs, eps)
-        next_obs, reward, terminated, truncated, _ = self.env.step(action)
-        # Only a true end stops the bootstrap; a time-limit cut-off still has a future.
-        self.buffer.add(self.obs, action, reward, next_obs, terminated)
-        self.ep_return += float(reward)
-        self.ep_length += 1
-        self.step += 1
+        action = self.act(self.game.observation(), eps)
         out = {"epsilon": torch.tensor(eps)}
-        if terminated or truncated:
-            out["episode_return"] = torch.tensor(self.ep_return)
+        out.update(self.game.step(action))
+        self.step += 1
+        if "episode_return" in out:
             self.episodes += 1
-            self._new_episode()
-        else:
-            self.obs = next_obs
-        if self.step > c.learning_starts and self.step % c.train_freq == 0 and len(self.buffer) >= c.batch_size:
+        replay = self.game.replay
+        if (self.step > c.learning_starts and self.step > self.learn_after and self.step % c.train_freq == 0
+                and len(replay) >= c.batch_size):
             out.update(self._learn())
         if c.tau >= 1.0 and self.step % c.target_update == 0:
             self.target.load_state_dict(self.q.state_dict())
+        if self._fill and self.step % FILL_EVERY == 0:
+            out["replay_fill"] = torch.tensor(len(replay) / replay.capacity)
         if self.step % c.eval_every == 0:
             try:
                 returns = self.evaluate(c.eval_episodes, record=c.record_episodes)
@@ -168,13 +168,16 @@ class DQNTrainer(Trainer):
         self._set_lr()
         losses, qs = [], []
         for _ in range(c.gradient_steps):
-            b = self.buffer.sample(c.batch_size, self.rng, self.device)
+            b = self.game.replay.sample(c.batch_size, self.rng, self.device)  # Atari: uint8, scaled on device
             n = len(b["obs"])
-            if c.double:  # one pass of the online network over s and s' (small nets: the call is the cost)
+            if c.double and self.game.one_pass_double:  # small nets: one call over s and s' is cheaper
                 q_both = self.q(torch.cat([b["obs"], b["next_obs"]]))
                 q_all, best = q_both[:n], q_both[n:].detach().argmax(1, keepdim=True)
             else:
                 q_all = self.q(b["obs"])
+                if c.double:  # a CNN: s' without autograd (benchmarks/results/nature_cnn_speed.md: 1.3× faster)
+                    with torch.no_grad():
+                        best = self.q(b["next_obs"]).argmax(1, keepdim=True)
             with torch.no_grad():
                 next_target = self.target(b["next_obs"])
                 next_q = next_target.gather(1, best).squeeze(1) if c.double else next_target.max(1).values
@@ -194,14 +197,16 @@ class DQNTrainer(Trainer):
         return {"td_loss": torch.stack(losses).mean(), "q_max": torch.stack(qs).mean()}
 
     def evaluate(self, episodes: int, seed: int | None = None, record: bool = False) -> list[float]:
-        """Greedy returns of `episodes` episodes on separate copies of the game (training's is untouched),
-        episode i from reset seed `seed`+i. record: also keep the first one frame by frame (take_episodes)."""
+        """Returns (Atari: raw game scores, whole games) of `episodes` episodes on separate copies of the game
+        (training's is untouched), episode i from seed `seed`+i, ε = eval_epsilon. record: also keep the
+        first one frame by frame (take_episodes)."""
         base = self.seed * 1000 + self.step if seed is None else seed
         episode = Episode(self.step, base, self._spec.frame_shape) if record else None
         self._evaluating = episode
         try:
-            returns = play_greedy(self.q, self.device, self.config.env, [base + i for i in range(episodes)],
-                                  record=episode, stop_requested=self.stop_requested)
+            returns = self.game.evaluate(self.q, self.device, [base + i for i in range(episodes)],
+                                         epsilon=self.config.eval_epsilon, record=episode,
+                                         stop_requested=self.stop_requested)
         finally:
             self._evaluating = None
         if episode is not None:
