@@ -19,6 +19,7 @@ from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
 from widgets.latent_scatter import LatentScatter
+from widgets.value_bars import ValueBars
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
@@ -355,7 +356,7 @@ class MainWindow(QMainWindow):
         # A game's frames are wide: the live view and the episode player go one above the other.
         cols = 1 if episodes is not None else 2
         for i, panel in enumerate(panels):
-            grid = LatentScatter() if panel.kind == "points" else ImageGrid()
+            grid = {"points": LatentScatter, "values": ValueBars}.get(panel.kind, ImageGrid)()
             grid.setup(panel)
             self.panel_layout.addWidget(grid, i // cols, i % cols)
             self.grids[panel.key] = grid
