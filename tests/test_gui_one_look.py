@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from studio import config as cfg
 from studio.control import Control
 from studio.errors import ConfigError
+from studio.rl.vector_game import VectorGame
 from studio.runner import CHECKPOINT_NOTE_SECONDS, Runner
 from studio.runs import new_run
 from studio.session import layout as L
@@ -33,11 +34,13 @@ def declared(cls, **state):
     return cls.series.fget(me), cls.panels.fget(me)
 
 
+CARTPOLE = SimpleNamespace(config=SimpleNamespace(env="CartPole-v1"), spec=SimpleNamespace(frame_shape=(40, 60, 3)))
 MODELS = {
     "gan": declared(GANTrainer, config=GANConfig()),
     "vae two-stage, 2-D": declared(VAETrainer, config=VAEConfig(two_stage=True, latent_dim=2)),
     "vae": declared(VAETrainer, config=VAEConfig()),
-    "dqn": declared(DQNTrainer, config=SimpleNamespace(env="CartPole-v1"), _spec=SimpleNamespace(frame_shape=(40, 60, 3))),
+    "dqn": declared(DQNTrainer, game=SimpleNamespace(
+        series=lambda: VectorGame.series(CARTPOLE), panels=lambda: VectorGame.panels(CARTPOLE))),
 }
 
 
