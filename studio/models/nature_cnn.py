@@ -7,6 +7,8 @@ against them differs in the agent rather than the starting weights, and the Natu
 import torch
 from torch import nn
 
+from studio.models.q_network import add_q_head, q_from_features
+
 FRAME = 84                  # the side of the preprocessed frame the layer sizes below are made for
 CONV_OUT = 64 * 7 * 7       # 84 → 20 (8×8 s4) → 9 (4×4 s2) → 7 (3×3 s1), 64 channels: 3136 features
 
@@ -35,12 +37,7 @@ class NatureQNetwork(nn.Module):
             nn.Flatten(),
             nn.Linear(CONV_OUT, hidden), nn.ReLU(),
         )                                                     # (B, C, 84, 84) -> (B, hidden)
-        self.dueling = dueling
-        if dueling:  # Q = V + A − mean(A): the value of the state and each action's advantage apart
-            self.value = nn.Linear(hidden, 1)
-            self.advantage = nn.Linear(hidden, n_actions)
-        else:
-            self.head = nn.Linear(hidden, n_actions)          # (B, hidden) -> (B, n_actions)
+        add_q_head(self, hidden, n_actions, dueling)
         # Channels-last (NHWC) convolutions: the same sums, 10–20% faster per update on this CPU
         # (benchmarks/results/nature_cnn_speed.md); Flatten still reads channel-major, so the 3136
         # features and the linear layer's weights keep their meaning.
@@ -51,8 +48,4 @@ class NatureQNetwork(nn.Module):
             x = obs.to(torch.float32, memory_format=torch.channels_last).div_(255.0)
         else:
             x = obs / 255.0           # never in place: a float input is the caller's tensor
-        h = self.body(x)
-        if self.dueling:
-            a = self.advantage(h)
-            return self.value(h) + a - a.mean(dim=1, keepdim=True)
-        return self.head(h)
+        return q_from_features(self, self.body(x))
