@@ -105,7 +105,7 @@ class DQNConfig:
                               f"{_gb(100_000)} at 100,000 transitions, {_gb(10**6)} at 1,000,000); off, "
                               "checkpoints hold the game and the weights only and a resumed run refills the "
                               "memory (`learning starts` transitions) before learning again.",
-                              label="keep replay in checkpoints")
+                              label="save replay memory")
     record_episodes: bool = param(True, "Keep the first episode of each evaluation frame by frame in the "
                                   "session, to play back.", live=True, label="record episodes")
 
