@@ -117,7 +117,7 @@ def run_sb3(args) -> dict:
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    params = dict(ZOO, learning_starts=args.learning_starts)
+    params = dict(ZOO, learning_starts=args.learning_starts, exploration_fraction=exploration_steps(args) / args.steps)
     model = DQN("CnnPolicy", _train_env(args.env, args.seed), seed=args.seed, device="cpu", verbose=0, **params)
     n_actions = int(model.action_space.n)
 
@@ -141,6 +141,7 @@ def run_sb3(args) -> dict:
                 self.eval_seconds["learning" if "learn" in self.marks else "filling"] += seconds
             self.evals.append({"step": self.num_timesteps, "scores": scores, "mean": float(np.mean(scores)),
                                "seconds": seconds})
+            print(f"sb3 eval at {self.num_timesteps}: {scores} ({time.strftime('%H:%M:%S')})", flush=True)
 
         def _on_training_start(self):
             self.marks["start"] = time.perf_counter()
@@ -188,16 +189,106 @@ def run_sb3(args) -> dict:
     }
 
 
-AGENTS = {"sb3": run_sb3}  # the studio's run_studio(args) joins here, same arguments, same fields
+def exploration_steps(args) -> int:
+    """Agent steps over which ε falls: RL-Zoo's 10 % of the run, or --exploration-steps."""
+    return args.exploration_steps or max(1, int(ZOO["exploration_fraction"] * args.steps))
+
+
+def studio_config(args):
+    """RL-Zoo's Atari entry in the studio's terms: the same net, replay size, learning rate, batch, target
+    copies, update ratio, ε schedule (1 → 0.01 over 10 % of the run), γ, Huber loss, gradient-norm 10; plain
+    DQN (no Double, no dueling), as SB3's DQN is."""
+    from dataclasses import replace
+    from studio.trainers.dqn_config import NATURE_2015
+    return replace(NATURE_2015, env=args.env, double=False, dueling=False, lr=ZOO["learning_rate"],
+                   buffer_size=ZOO["buffer_size"], batch_size=ZOO["batch_size"],
+                   learning_starts=args.learning_starts, target_update=ZOO["target_update_interval"],
+                   train_freq=ZOO["train_freq"], gradient_steps=ZOO["gradient_steps"], eps_start=1.0,
+                   eps_end=ZOO["exploration_final_eps"], eps_steps=exploration_steps(args),
+                   gamma=0.99, loss="huber", max_grad_norm=10.0, eval_every=10**8, eval_epsilon=EVAL_EPSILON,
+                   keep_replay=False, record_episodes=False)
+
+
+def run_studio(args) -> dict:
+    """The studio as a user runs it from the command line (the Runner, its session file and
+    checkpoints included), with the harness's evaluation points and protocol: whole games, unclipped,
+    ε = 0.05, game i from seed EVAL_SEED+i (the studio's own evaluation games; their ε coin flips come
+    from the studio's generator, not play_games')."""
+    import tempfile
+    import torch
+    from studio.control import Control
+    from studio.run_settings import RunSettings
+    from studio.runs import make_runner, new_run
+
+    config = studio_config(args)
+    out = tempfile.mkdtemp(prefix="atari-bench-") + "/studio.h5"
+    prepared = new_run("dqn", config, RunSettings(seed=args.seed, device="cpu", threads=args.threads), out)
+    trainer = prepared.trainer
+    marks, evals, eval_seconds = {}, [], {"filling": 0.0, "learning": 0.0}
+    rss_at_learn = None
+    step_once = trainer.train_step
+
+    def evaluate():
+        start = time.perf_counter()
+        scores = trainer.evaluate(args.eval_episodes, seed=EVAL_SEED)
+        seconds = time.perf_counter() - start
+        eval_seconds["learning" if "learn" in marks else "filling"] += seconds
+        evals.append({"step": trainer.step, "scores": scores, "mean": float(np.mean(scores)), "seconds": seconds})
+        print(f"studio eval at {trainer.step}: {scores} ({time.strftime('%H:%M:%S')})", flush=True)
+
+    def timed_step():  # the same marks as SB3's callback: learning starts after step learning_starts
+        nonlocal rss_at_learn
+        out = step_once()
+        if trainer.step == args.learning_starts:
+            marks["learn"] = time.perf_counter()
+            rss_at_learn = _rss_bytes()
+        if args.eval_every and trainer.step % args.eval_every == 0:
+            evaluate()
+        return out
+
+    trainer.train_step = timed_step
+    runner = make_runner(prepared, Control(), max_steps=args.steps, preview_seconds=None)
+    marks["start"] = time.perf_counter()
+    runner.run()
+    marks["end"] = time.perf_counter()
+    if not evals or evals[-1]["step"] != args.steps:
+        evaluate()
+    rss_end = _rss_bytes()
+    replay = trainer.buffer
+    learn_steps = args.steps - args.learning_starts
+    learn_seconds = marks["end"] - marks["learn"] - eval_seconds["learning"]
+    fill_seconds = marks["learn"] - marks["start"] - eval_seconds["filling"]
+    from studio import config as cfg
+    return {
+        "agent": "studio",
+        "versions": {"torch": torch.__version__},
+        "torch_threads": torch.get_num_threads(),
+        "hyperparams": cfg.to_dict(config),
+        "q_net_params": sum(p.numel() for p in trainer.q.parameters()),
+        "learning": {"steps": learn_steps, "seconds": learn_seconds, "steps_per_s": learn_steps / learn_seconds,
+                     "updates": learn_steps // config.train_freq},
+        "filling": {"steps": args.learning_starts, "seconds": fill_seconds,
+                    "steps_per_s": args.learning_starts / fill_seconds},
+        "buffer": {"capacity": replay.capacity, "bytes": replay.nbytes, "arrays": {},
+                   "bytes_per_transition": replay.nbytes / replay.capacity},
+        "rss_bytes": {"at_learning_start": rss_at_learn, "at_end": rss_end},
+        "evals": evals,
+    }
+
+
+AGENTS = {"sb3": run_sb3, "studio": run_studio}
 
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--agent", choices=sorted(AGENTS), default="sb3")
+    ap.add_argument("--agent", choices=sorted(AGENTS) + ["both"], default="sb3",
+                    help="both: SB3 then the studio, each in a fresh process, in this one run")
     ap.add_argument("--env", default="ALE/Breakout-v5")
     ap.add_argument("--steps", type=int, default=ZOO_TIMESTEPS, help="agent steps in all (4 frames each)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--learning-starts", type=int, default=ZOO["learning_starts"])
+    ap.add_argument("--exploration-steps", type=int, default=0,
+                    help="agent steps over which ε falls to its end; 0: RL-Zoo's 10 %% of --steps")
     ap.add_argument("--eval-every", type=int, default=250_000, help="agent steps; 0: only at the end")
     ap.add_argument("--eval-episodes", type=int, default=10)
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads; 0: torch's default")
@@ -205,6 +296,8 @@ def main(argv=None) -> dict:
     args = ap.parse_args(argv)
     if not 0 < args.learning_starts < args.steps:
         ap.error("--learning-starts must be above 0 and below --steps")
+    if args.agent == "both":
+        return both(argv, args)
     load_before = os.getloadavg()
     result = AGENTS[args.agent](args)
     result.update(env=args.env, seed=args.seed, steps=args.steps, machine={
@@ -224,6 +317,34 @@ def main(argv=None) -> dict:
     for e in result["evals"]:
         print(f"eval at {e['step']}: mean {e['mean']:.1f} over {len(e['scores'])} games {e['scores']}")
     return result
+
+
+def both(argv, args) -> dict:
+    """Each agent in its own process, one after the other, then the ratios the issue asks for."""
+    import subprocess
+    import tempfile
+    rest = [a for a in (argv if argv is not None else sys.argv[1:])]
+    i = rest.index("--agent")
+    del rest[i:i + 2]
+    if "--json" in rest:
+        j = rest.index("--json")
+        del rest[j:j + 2]
+    results = {}
+    for agent in ("sb3", "studio"):
+        path = tempfile.mktemp(suffix=f"-{agent}.json")
+        subprocess.run([sys.executable, __file__, "--agent", agent, "--json", path, *rest], check=True)
+        with open(path) as f:
+            results[agent] = json.load(f)
+    sb3, studio = results["sb3"], results["studio"]
+    results["ratio"] = {
+        "learning_steps_per_s": studio["learning"]["steps_per_s"] / sb3["learning"]["steps_per_s"],
+        "replay_bytes": studio["buffer"]["bytes"] / sb3["buffer"]["bytes"]}
+    print(f"studio / SB3: learning-phase speed {results['ratio']['learning_steps_per_s']:.2f}x, "
+          f"replay memory at 100,000 transitions {results['ratio']['replay_bytes']:.3f} of SB3's")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=1)
+    return results
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ docs/window.png.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
         [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--size 1000x700]
-        [--out docs/window-vae.png] [--stop]
+        [--out docs/window-vae.png] [--stop] [--looks FRAME]
 """
 import argparse
 import os
@@ -19,7 +19,7 @@ os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studi
 
 
 def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path,
-         size: tuple[int, int] = (1400, 900), stop: bool = False) -> None:
+         size: tuple[int, int] = (1400, 900), stop: bool = False, looks: int | None = None) -> None:
     from PySide6.QtWidgets import QApplication
 
     from studio import config as cfg
@@ -50,6 +50,17 @@ def main(seconds: float, model: str, preset: str | None, overrides: list[str], o
         for _ in range(20):
             app.processEvents()
             time.sleep(0.02)
+    if looks is not None and window.player is not None and window.player.episode is not None:
+        player = window.player  # "where it looks" on frame `looks` of the newest recorded game
+        player.seek(looks)
+        player.btn_looks.setChecked(True)
+        end = time.monotonic() + 30
+        while time.monotonic() < end and not (player._saliency and looks in player._saliency.maps):
+            app.processEvents()
+            time.sleep(0.02)
+        for _ in range(10):
+            app.processEvents()
+            time.sleep(0.02)
     out.parent.mkdir(exist_ok=True)
     window.grab().save(str(out))
     window.close()
@@ -65,6 +76,8 @@ if __name__ == "__main__":
     p.add_argument("--size", default="1400x900", help="window size, WIDTHxHEIGHT")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "window.png")
     p.add_argument("--stop", action="store_true", help="stop the run (and save) before the picture")
+    p.add_argument("--looks", type=int, metavar="FRAME",
+                   help="show 'where the network looks' on this frame of the newest recorded game")
     a = p.parse_args()
     main(a.seconds, a.model, a.preset, a.set, a.out, tuple(int(x) for x in a.size.split("x")),
-         a.stop)
+         a.stop, a.looks)

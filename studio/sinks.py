@@ -22,6 +22,7 @@ class RunInfo:
     session_path: str | None = None
     views: dict = field(default_factory=dict)   # the viewer's choices the trainer starts with (Trainer.views)
     episodes: object = None                     # EpisodeSpec of a trainer that records games, else None
+    frames: object = None                       # a live run's FrameStream of the game being played, else None
 
 
 @dataclass

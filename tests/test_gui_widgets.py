@@ -152,7 +152,8 @@ def test_episode_player_scrubs_plays_and_shows_q_values(qtbot):
     player.seek(7)
     assert player.image.image[0, 0, 0] == 7 and player.slider.value() == 7
     assert "action: push right" in player.readout.text() and "return so far 7" in player.readout.text()
-    assert player.bars.opts["height"].tolist() == [7.0, 8.0]
+    assert player.q_bars.bars.opts["width"].tolist() == [7.0, 8.0] and player.q_bars.chosen == 1
+    assert not player.btn_looks.isVisible() and not player.btn_looks.isEnabled()  # no saliency for CartPole
     player.slider.setValue(12)
     assert player.t == 12
     from PySide6.QtCore import Qt

@@ -1,5 +1,7 @@
 """Plays the recorded evaluation episodes: each frame with the action the agent took and the Q-value of
-every action; play / pause, frame by frame (buttons, slider, ← →, Home / End) and a choice of speed."""
+every action; play / pause, frame by frame (buttons, slider, ← →, Home / End) and a choice of speed.
+For an Atari game, "where the network looks" tints each frame with its perturbation-saliency map
+(studio/rl/saliency.py), computed on a background thread (widgets/saliency_worker.py)."""
 import time
 
 import numpy as np
@@ -8,12 +10,15 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
+from studio.rl.pixel_game import is_atari
+from studio.rl.saliency import overlay
 from widgets.refresh import TimedGraphicsLayout, fix_two_lines
+from widgets.value_bars import NamedBars
 
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_DRAW_HZ = 30          # faster playback skips frames rather than falling behind the clock
 KEEP = 60                 # episodes kept in memory (~1.5 MB each for CartPole); older ones stay in the file
-CHOSEN, OTHER = "#d62728", "#9ab3cf"
+KEEP_NETWORKS = 8         # of those, the newest keep the network that played them (6.7 MB each for Atari)
 
 
 class EpisodePlayer(QWidget):
@@ -22,7 +27,7 @@ class EpisodePlayer(QWidget):
         self.setFocusPolicy(Qt.StrongFocus)  # ← → step through frames once the player is clicked
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.title = QLabel("Recorded evaluation episodes (greedy): none yet")
+        self.title = QLabel("Recorded evaluation episodes: none yet")
         fix_two_lines(self.title)
         layout.addWidget(self.title)
         self.choice = QComboBox()
@@ -40,17 +45,12 @@ class EpisodePlayer(QWidget):
         # Frames are wide and short: the Q-values go beside the frame, not under it.
         picture = QHBoxLayout()
         picture.addWidget(self.view, 3)
-        self.q_view = pg.PlotWidget()
+        self.q_view = pg.GraphicsLayoutWidget()
         self.q_view.setMinimumWidth(140)
         picture.addWidget(self.q_view, 2)
         layout.addLayout(picture, 1)
-        self.q_plot = self.q_view.getPlotItem()
-        self.q_plot.setMenuEnabled(False)
-        self.q_plot.setMouseEnabled(False, False)
-        self.q_plot.hideButtons()
-        self.q_plot.setLabel("left", "Q")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6)
-        self.q_plot.addItem(self.bars)
+        self.q_bars = NamedBars(self.q_view)
+        self.q_bars.plot.setLabel("bottom", "Q")
 
         controls = QHBoxLayout()
         icon = self.style().standardIcon
@@ -66,7 +66,14 @@ class EpisodePlayer(QWidget):
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
         self.speed.setToolTip("Playing speed, relative to the game's own frame rate")
         self.speed.currentIndexChanged.connect(self._restart_clock)
-        for w in (self.btn_prev, self.btn_play, self.btn_next, self.slider, self.speed):
+        self.btn_looks = QToolButton()
+        self.btn_looks.setText("Where it looks")
+        self.btn_looks.setCheckable(True)
+        self.btn_looks.setToolTip("Tint each frame where the network looks: how much its Q-values change when "
+                                  "that part of its input is blurred (perturbation saliency, Greydanus et al. "
+                                  "2018), computed in the background for the frames shown")
+        self.btn_looks.toggled.connect(self._looks_toggled)
+        for w in (self.btn_prev, self.btn_play, self.btn_next, self.slider, self.speed, self.btn_looks):
             controls.addWidget(w)
         layout.addLayout(controls)
         self.readout = QLabel("")
@@ -82,6 +89,12 @@ class EpisodePlayer(QWidget):
         self._clock = None  # (wall time, frame) when playing started: position follows the wall clock
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+        # Saliency: a source of (step, network) for episodes that do not carry theirs (an opened session's),
+        # set by whoever shows the player; the worker starts when first needed.
+        self.network_source = None
+        self._worker = None
+        self._saliency = None        # EpisodeSaliency of the shown episode, while "where it looks" is on
+        self._saliency_note = ""
         self._set_enabled(False)
 
     def _button(self, icon, tip, slot) -> QToolButton:
@@ -94,6 +107,7 @@ class EpisodePlayer(QWidget):
     def _set_enabled(self, on: bool) -> None:
         for w in (self.btn_prev, self.btn_play, self.btn_next, self.slider, self.speed):
             w.setEnabled(on)
+        self.btn_looks.setEnabled(on and self.spec is not None and is_atari(self.spec.env))
 
     # --- content ---
     def setup(self, spec) -> None:
@@ -102,11 +116,10 @@ class EpisodePlayer(QWidget):
         self.spec, self.episodes, self.episode, self.following = spec, [], None, True
         self.choice.clear()
         self.image.clear()
-        self.bars.setOpts(x=[], height=[])
-        names = spec.action_names
-        self.q_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
-        self.q_plot.setXRange(-0.6, len(names) - 0.4, padding=0)
-        self.title.setText(f"Recorded evaluation episodes of {spec.env} (greedy): none yet")
+        self.q_bars.set_names(spec.action_names)
+        self.btn_looks.setChecked(False)
+        self.btn_looks.setVisible(is_atari(spec.env))
+        self.title.setText(f"Recorded evaluation episodes of {spec.env}: none yet")
         self.readout.setText("")
         self._set_enabled(False)
 
@@ -114,11 +127,13 @@ class EpisodePlayer(QWidget):
         """Keep a newly recorded episode; show it if the person follows the newest and is not playing
         one (then it shows when that one ends)."""
         self.episodes.append(episode)
+        if len(self.episodes) > KEEP_NETWORKS:  # older ones use the network_source's, if there is one
+            self.episodes[-KEEP_NETWORKS - 1].network = None
         self.choice.addItem(f"step {episode.step:,} — return {episode.total_return:g} ({len(episode) - 1} steps)")
         if len(self.episodes) > KEEP:
             self._forget_oldest()
         kept = " (the newest kept here; all are in the session file)" if len(self.episodes) == KEEP else ""
-        self.title.setText(f"Recorded evaluation episodes of {self.spec.env} (greedy): {len(self.episodes)}{kept}")
+        self.title.setText(f"Recorded evaluation episodes of {self.spec.env}: {len(self.episodes)}{kept}")
         if self.following and not self.playing:
             self.choice.setCurrentIndex(len(self.episodes) - 1)
 
@@ -139,8 +154,11 @@ class EpisodePlayer(QWidget):
         actions, q, rewards = self.episode.arrays()
         # Frame t is the state before reward t: the return so far excludes it.
         self._arrays = (actions, q, np.concatenate([[0.0], np.cumsum(rewards)[:-1]]))
-        low, high = min(0.0, float(q.min())), max(0.0, float(q.max()))
-        self.q_plot.setYRange(low, high + 0.05 * (high - low or 1), padding=0)
+        self.q_bars.fix_range(float(q.min()), float(q.max()))
+        self._saliency = None
+        self._saliency_note = ""
+        if self.btn_looks.isChecked():
+            self._start_saliency()
         self._set_enabled(True)
         self.slider.blockSignals(True)
         self.slider.setRange(0, len(self.episode) - 1)
@@ -178,15 +196,76 @@ class EpisodePlayer(QWidget):
 
     def _draw(self) -> None:
         t, names = self.t, self.spec.action_names
-        self.image.setImage(self.episode.frame(t), levels=(0, 255), autoLevels=False)
+        self._draw_frame()
         actions, q, returns = self._arrays
         action = int(actions[t])
-        brushes = [pg.mkBrush(CHOSEN if i == action else OTHER) for i in range(len(names))]
-        self.bars.setOpts(x=np.arange(len(names)), height=q[t], brushes=brushes)
+        self.q_bars.draw(q[t], chosen=action if action >= 0 else None)
         last = len(self.episode) - 1
         did = f"action: {names[action]}" if action >= 0 else "the episode is over"
-        values = ", ".join(f"{n} {v:.2f}" for n, v in zip(names, q[t]))
-        self.readout.setText(f"frame {t} / {last} · {did} · return so far {returns[t]:g}\nQ: {values}")
+        second = self._saliency_note if self.btn_looks.isChecked() else \
+            "Q: " + ", ".join(f"{n} {v:.2f}" for n, v in zip(names, q[t]))
+        self.readout.setText(f"frame {t} / {last} · {did} · return so far {returns[t]:g}\n{second}")
+
+    def _draw_frame(self) -> None:
+        frame, sal = self.episode.frame(self.t), self._saliency
+        if self.btn_looks.isChecked() and sal is not None:
+            if self.t in sal.maps:
+                frame = overlay(frame, sal.maps[self.t], sal.scale)
+            self._worker.want(sal, self.t, len(self.episode) - 1)
+        self.image.setImage(frame, levels=(0, 255), autoLevels=False)
+
+    # --- where the network looks ---
+    def _looks_toggled(self, on: bool) -> None:
+        if not on:
+            if self._worker is not None:
+                self._worker.cancel()
+            self._saliency = None
+        elif self.episode is not None:
+            self._start_saliency()
+        if self.episode is not None:
+            self._draw()
+
+    def _start_saliency(self) -> None:
+        from studio.rl.episode_saliency import EpisodeSaliency
+        from widgets.saliency_worker import SaliencyWorker
+        ep = self.episode
+        if ep.network is not None:
+            step, net = ep.step, ep.network
+        elif self.network_source is not None:
+            try:
+                step, net = self.network_source()
+            except Exception as exc:  # noqa: BLE001 -- a missing or unreadable network: say so, keep playing
+                self._saliency_note = f"where the network looks: {exc}"
+                return
+        else:
+            self._saliency_note = ("where the network looks: only for games recorded in this run (the newest "
+                                   f"{KEEP_NETWORKS}) or in an opened session")
+            return
+        if self._worker is None:
+            self._worker = SaliencyWorker(self)
+            self._worker.ready.connect(self._saliency_ready)
+            self._worker.failed.connect(self._saliency_failed)
+        self._saliency = EpisodeSaliency(self.spec.env, ep, net, step)
+        whose = "the network that played" if step == ep.step else f"network of step {step:,}"
+        self._saliency_note = f"blue: where it looks ({whose})"
+        self.btn_looks.setToolTip(f"{self.btn_looks.toolTip().split(chr(10))[0]}\nShown: the saliency of "
+                                  + ("the network that played this game" if step == ep.step else
+                                     f"the network saved at step {step:,}, later than this game (step {ep.step:,}): "
+                                     "the session file keeps only its newest networks"))
+
+    def _saliency_ready(self, saliency, t: int) -> None:
+        if saliency is self._saliency and t == self.t:
+            self._draw_frame()
+
+    def _saliency_failed(self, saliency, message: str) -> None:
+        if saliency is self._saliency:
+            self._saliency = None
+            self._saliency_note = f"where the network looks: {message}"
+            self._draw()
+
+    def close_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
 
     def toggle_play(self) -> None:
         if self.playing:

@@ -15,6 +15,7 @@ from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
 from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
+from widgets.game_view import GameView
 from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self.panel_layout.setContentsMargins(0, 0, 0, 0)
         self.grids: dict[str, ImageGrid | LatentScatter] = {}
         self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
+        self._game_split = None  # a tall game's live panels above its episode player
         self.timeline = TimelineBar()
         self.timeline.setVisible(False)
         self.timeline.stepChosen.connect(self._step_chosen)
@@ -334,6 +336,8 @@ class MainWindow(QMainWindow):
         self.build_panels(info.panels, info.episodes)
         for key, grid in self.grids.items():
             grid.source = lambda key=key: self._latest_image(key)
+            if isinstance(grid, GameView) and info.frames is not None:  # the game at its own pace
+                grid.stream_from(info.frames, live=lambda: self.timeline.at_newest() and self.timeline.live)
         self._connect_choices(info)
         self.live = LiveHistory(self)
         self.timeline.set_steps(np.zeros(0, np.int64))
@@ -353,21 +357,39 @@ class MainWindow(QMainWindow):
         the views (a run or an opened session is on screen)."""
         self._remove_panels()
         self.view_stack.setCurrentWidget(self.views)
-        # A game's frames are wide: the live view and the episode player go one above the other.
-        cols = 1 if episodes is not None else 2
+        # A wide game (CartPole): the live view and the episode player one above the other. A tall one
+        # (Atari, 210×160): the game beside its other panels, and the episode player under them with a
+        # splitter between, so a person gives the room to whichever they watch.
+        tall = bool(panels) and episodes is not None and episodes.frame_shape[0] >= episodes.frame_shape[1]
+        cols = 1 if episodes is not None and not tall else 2
+        grid_layout = self.panel_layout
+        if tall:
+            self._game_split = QSplitter(Qt.Vertical)
+            top = QWidget()
+            grid_layout = QGridLayout(top)
+            grid_layout.setContentsMargins(0, 0, 0, 0)
+            self._game_split.addWidget(top)
+            self.panel_layout.addWidget(self._game_split, 0, 0)
         for i, panel in enumerate(panels):
-            grid = {"points": LatentScatter, "values": ValueBars}.get(panel.kind, ImageGrid)()
+            grid = {"points": LatentScatter, "values": ValueBars, "frame": GameView}.get(panel.kind, ImageGrid)()
             grid.setup(panel)
-            self.panel_layout.addWidget(grid, i // cols, i % cols)
+            if tall:
+                grid_layout.addWidget(grid, *((0, 0, len(panels) - 1, 1) if i == 0 else (i - 1, 1)))
+            else:
+                grid_layout.addWidget(grid, i // cols, i % cols)
             self.grids[panel.key] = grid
         for col in range(min(cols, len(panels))):  # columns share the width: a wide grid must not squeeze its neighbour
-            self.panel_layout.setColumnStretch(col, 1)
+            grid_layout.setColumnStretch(col, 1)
         if episodes is not None:
             self.player = EpisodePlayer()
             self.player.setup(episodes)
-            self.panel_layout.addWidget(self.player, len(panels), 0)
-            for row in range(len(panels) + 1):
-                self.panel_layout.setRowStretch(row, 1)
+            if tall:
+                self._game_split.addWidget(self.player)
+                self._game_split.setSizes([1000, 1000])
+            else:
+                self.panel_layout.addWidget(self.player, len(panels), 0)
+                for row in range(len(panels) + 1):
+                    self.panel_layout.setRowStretch(row, 1)
         # Panels in two columns (or a game and its player) need about as much room as the curves.
         total = sum(self.views.sizes())
         shown = len(panels) + (self.player is not None)
@@ -380,8 +402,12 @@ class MainWindow(QMainWindow):
         self.grids.clear()
         if self.player is not None:
             self.player.pause()
+            self.player.close_worker()
             self.player.setParent(None)
             self.player = None
+        if self._game_split is not None:
+            self._game_split.setParent(None)
+            self._game_split = None
         for row in range(self.panel_layout.rowCount()):
             self.panel_layout.setRowStretch(row, 0)
         for col in range(self.panel_layout.columnCount()):
@@ -489,6 +515,9 @@ class MainWindow(QMainWindow):
 
     def _on_thread_done(self):
         self._set_state("idle")
+        for grid in self.grids.values():
+            if isinstance(grid, GameView):
+                grid.stream_from(None, None)  # the run is over: its last preview stays on screen
         if self.view_stack.currentWidget() is self.hint:  # the run ended before it started: nothing to show
             self.hint.welcome()
 

@@ -1,12 +1,14 @@
 """A saved session shown in the window: its curves, its panels at the step chosen on the timeline, and
 its recorded episodes. Everything comes from the file (studio.session.history); nothing trains. A file
 that another process is still writing keeps growing on screen (`poll`)."""
+import functools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from studio.errors import SessionError
+from studio.rl.episode_saliency import network_from_session
 from studio.session.follow import Follower
 from studio.session import layout as L
 from studio.session.history import Timeline, all_metrics, saved_panels, saved_series
@@ -54,6 +56,8 @@ class SessionView:
         self._logged = 0
         self._log_events(r.events())
         if w.player is not None:
+            # "Where it looks" on a stored game: the newest saved network (the file keeps no older ones).
+            w.player.network_source = functools.partial(network_from_session, str(self.path))
             index = r.episode_index()
             for i in range(max(0, len(index) - EPISODES_SHOWN), len(index)):
                 w.player.add_episode(r.episode(i))

@@ -43,6 +43,8 @@ class Episode:
     actions: list = field(default_factory=list)
     q_values: list = field(default_factory=list)
     rewards: list = field(default_factory=list)
+    # In memory only, never written: a CPU copy of the Q-network that played it (for its saliency maps).
+    network: object = field(default=None, repr=False, compare=False)
 
     def add(self, frame: np.ndarray, action: int, q_values: np.ndarray, reward: float) -> None:
         if frame.shape != tuple(self.frame_shape):

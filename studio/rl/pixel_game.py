@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from studio.models.nature_cnn import NatureQNetwork
+from studio.rl.frame_stream import FrameStream
 from studio.rl.atari import COLOUR_SHAPE, STACK_DEPTH, AtariEnvs, EvalGame
 from studio.rl.atari_catalog import title
 from studio.rl.episode import EpisodeSpec
@@ -32,6 +33,7 @@ def replay_bytes(capacity: int) -> int:
 class PixelGame:
     obs_dtype = torch.uint8  # moved to the device as bytes; the network scales them there
     one_pass_double = False  # Double DQN: s' through the CNN without autograd is cheaper
+    saliency = True          # its recorded episodes carry their network: studio/rl/episode_saliency.py
 
     def __init__(self, config, seed: int):
         self.config = config
@@ -43,6 +45,7 @@ class PixelGame:
         self.title = title(config.env)
         self.spec = EpisodeSpec(config.env, COLOUR_SHAPE, tuple(self.envs.action_names), ATARI_FPS // FRAME_SKIP)
         self._live = None  # (evaluation game, its input stack, its Q-values) while one is played
+        self.stream = FrameStream()  # the game as it is played, for a live view at its own pace
 
     def network(self) -> torch.nn.Module:
         return NatureQNetwork(STACK_DEPTH, self.n_actions, dueling=self.config.dueling)
@@ -61,8 +64,8 @@ class PixelGame:
     def panels(self) -> list:
         return [FramePanel("game", f"{self.title} as the agent plays: training (ε-greedy) and, now and then, "
                            "an evaluation game", COLOUR_SHAPE),
-                ImagePanel("agent_view", "what the agent sees: its last 4 frames, oldest first",
-                           (STACK_DEPTH,) + self.replay.frame_shape, STACK_DEPTH, saved=False),
+                ImagePanel("agent_view", "what the agent sees: its last 4 frames, oldest first (reading order)",
+                           (STACK_DEPTH,) + self.replay.frame_shape, 2, saved=False),
                 ValuesPanel("q_values", "Q-value of each action", tuple(self.envs.action_names))]
 
     def images(self, q_of, playing) -> dict:
@@ -82,6 +85,8 @@ class PixelGame:
         """One agent step into the replay (clipped reward; a lost life is terminal); {"episode_return": raw
         score} when a game ended."""
         out = self.envs.step(np.array([action]))
+        if self.stream.wanted:
+            self.stream.offer(self.envs.colour(0), "training")
         ended = out.episode_end
         self.replay.add([action], np.sign(out.rewards), out.life_lost | out.game_over, out.frames, ended)
         if ended[0]:
@@ -115,6 +120,8 @@ class PixelGame:
                         self._live = (games[0], stacks[0].copy(), q[row])
                     colour = games[i].colour() if record is not None and i == 0 else None
                     frame, reward, done = games[i].step(action)
+                    if i == 0 and self.stream.wanted:
+                        self.stream.offer(games[0].colour(), "evaluation")
                     stacks[i, :-1] = stacks[i, 1:]
                     stacks[i, -1] = frame
                     if colour is not None:

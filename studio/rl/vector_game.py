@@ -18,6 +18,7 @@ RETURN_PLOT, LOSS_PLOT, Q_PLOT, EPS_PLOT = "episode return", "TD loss", "mean ma
 class VectorGame:
     obs_dtype = torch.float32
     one_pass_double = True  # Double DQN: the MLP runs once over s and s' together
+    saliency = False        # an MLP on a state vector: no picture for a saliency map
 
     def __init__(self, config, seed: int):
         self.config = config

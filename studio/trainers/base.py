@@ -145,6 +145,11 @@ class Trainer(ABC):
         """Episodes recorded since the last call (the runner passes them to the sinks)."""
         return []
 
+    def frame_stream(self):
+        """A studio.rl.frame_stream.FrameStream of the game being played, for a live view at its own pace;
+        None for a trainer without a game."""
+        return None
+
     def take_notes(self) -> list[str]:
         """Things a person should know that happened since the last call, such as a resume that could not
         restore everything (the runner puts them in the event log)."""

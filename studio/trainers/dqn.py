@@ -10,6 +10,7 @@ from torch.nn import functional as F
 
 from studio.errors import StudioError
 from studio.rl.episode import Episode
+from studio.rl.episode_saliency import network_copy
 from studio.rl.evaluation import EvaluationInterrupted
 from studio.rl.pixel_game import PixelGame, is_atari
 from studio.rl.vector_game import VectorGame
@@ -80,6 +81,9 @@ class DQNTrainer(Trainer):
     def take_episodes(self):
         recorded, self._recorded = self._recorded, []
         return recorded
+
+    def frame_stream(self):
+        return getattr(self.game, "stream", None)
 
     def take_notes(self):
         notes, self._notes = self._notes, []
@@ -210,6 +214,8 @@ class DQNTrainer(Trainer):
         finally:
             self._evaluating = None
         if episode is not None:
+            if self.game.saliency:  # the weights that played it, for "where the network looks"
+                episode.network = network_copy(self.q)
             self._recorded.append(episode.finish())
         return returns
 

@@ -1,0 +1,59 @@
+"""The episode player's "where the network looks" on a recorded Atari game: the frame on screen is tinted
+once its map arrives from the background thread, the readout names the network used, switching it off
+shows the plain frame; a game without its network says where the saliency is available."""
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from test_core_dqn_atari import CPU, tiny  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pong():
+    from studio.trainers.dqn import DQNTrainer
+    trainer = DQNTrainer(tiny("ALE/Pong-v5", record_episodes=True), None, CPU, 0)
+    trainer.evaluate(1, seed=7, record=True)
+    (episode,) = trainer.take_episodes()
+    return trainer.episode_spec(), episode
+
+
+def test_where_it_looks_tints_the_shown_frame(qtbot, pong):
+    from widgets.episode_player import EpisodePlayer
+    spec, episode = pong
+    player = EpisodePlayer()
+    qtbot.addWidget(player)
+    player.setup(spec)
+    player.add_episode(episode)
+    player.show()
+    assert player.btn_looks.isVisible() and player.btn_looks.isEnabled()
+    player.seek(40)
+    plain = episode.frame(40)
+    assert np.array_equal(player.image.image, plain)
+    player.btn_looks.setChecked(True)
+    assert "(the network that played)" in player.readout.text()
+    qtbot.waitUntil(lambda: not np.array_equal(player.image.image, plain), timeout=20_000)
+    assert 40 in player._saliency.maps and player._saliency.scale > 0
+    assert (player.image.image[..., 2].astype(int) >= plain[..., 2]).mean() > 0.9  # tinted blue, not replaced
+    player.btn_looks.setChecked(False)
+    assert np.array_equal(player.image.image, plain) and "Q: NOOP" in player.readout.text()
+    player.close_worker()
+
+
+def test_a_game_without_its_network_says_where_saliency_is_available(qtbot, pong):
+    import dataclasses
+    from widgets.episode_player import EpisodePlayer
+    spec, episode = pong
+    player = EpisodePlayer()
+    qtbot.addWidget(player)
+    player.setup(spec)
+    player.add_episode(dataclasses.replace(episode, network=None))
+    player.btn_looks.setChecked(True)
+    assert "only for games recorded in this run" in player.readout.text()
+    player.network_source = lambda: (_ for _ in ()).throw(OSError("the session file is gone"))
+    player.btn_looks.setChecked(False)
+    player.btn_looks.setChecked(True)
+    assert "the session file is gone" in player.readout.text()
+    assert np.array_equal(player.image.image, episode.frame(0))
