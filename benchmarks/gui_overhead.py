@@ -10,6 +10,8 @@ feels. Run by hand:
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model gan --seconds 30 --rounds 3
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model dqn --seconds 60 --play
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model dqn \
+        --preset "Laptop CPU (Pong/Breakout)" --set env=ALE/Breakout-v5 --seconds 90 [--play --looks]
 """
 import argparse
 import os
@@ -27,10 +29,17 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 
+SETS: list[str] = []  # --set KEY=VALUE changes to the preset, the same for both variants
+
+
 def preset_of(kind: str, preset: str | None):
+    from studio import config as cfg
     from studio.trainers.registry import trainer_class
     cls = trainer_class(kind)
-    return preset or cls.default_preset, cls.presets[preset or cls.default_preset]
+    config = cls.presets[preset or cls.default_preset]
+    if SETS:
+        config = cfg.from_dict(type(config), dict(item.split("=", 1) for item in SETS), base=config)
+    return preset or cls.default_preset, config
 
 
 def headless(kind: str, seconds: float, threads: int, preset: str | None = None) -> float:
@@ -51,7 +60,7 @@ def headless(kind: str, seconds: float, threads: int, preset: str | None = None)
 
 
 def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True, preset: str | None = None,
-             play: bool = False):
+             play: bool = False, looks: bool = False):
     """Steps/s of the same run in the window, the event-loop lag samples (ms) meanwhile, and the
     share of one core the GUI thread used."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
@@ -78,8 +87,15 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     window.start()
     replay = QTimer()
     if play:  # a person watching the recorded episodes over and over while the agent trains
-        replay.timeout.connect(lambda: window.player is not None and window.player.episode is not None
-                               and not window.player.playing and window.player.toggle_play())
+        def again():
+            player = window.player
+            if player is None or player.episode is None:
+                return
+            if looks and not player.btn_looks.isChecked():  # "where it looks" computed as it plays
+                player.btn_looks.setChecked(True)
+            if not player.playing:
+                player.toggle_play()
+        replay.timeout.connect(again)
         replay.start(500)
     statuses = []
     window.run.sink.signals.status_ready.connect(statuses.append)
@@ -93,9 +109,13 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     gui_cpu = time.thread_time() - gui_cpu
     probe.stop()
     replay.stop()
+    game = window.grids.get("game")
+    sal = window.player._saliency if window.player is not None else None
+    extra = {"game_fps": getattr(game, "frames_drawn", 0) / seconds,
+             "saliency_maps": len(sal.maps) if sal is not None else 0}
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
-    return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds
+    return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds, extra
 
 
 def main():
@@ -111,7 +131,12 @@ def main():
                         "training some speed: measure the speed ratio with it off, the lag with it on")
     p.add_argument("--play", action="store_true",
                    help="DQN: keep playing the newest recorded episode in the player while it trains")
+    p.add_argument("--looks", action="store_true",
+                   help="with --play on an Atari game: 'where the network looks' on while it plays")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="change a hyperparameter of the preset (both variants)")
     args = p.parse_args()
+    SETS[:] = args.set
     if args.one:
         return one(args)
     import json
@@ -121,7 +146,8 @@ def main():
         for variant in ("headless", "window"):
             cmd = [sys.executable, __file__, "--one", variant, "--model", args.model, "--seconds",
                    str(args.seconds), *(["--preset", args.preset] if args.preset else []),
-                   "--threads", str(args.threads), "--probe", args.probe, *(["--play"] if args.play else [])]
+                   "--threads", str(args.threads), "--probe", args.probe, *(["--play"] if args.play else []),
+                   *(["--looks"] if args.looks else []), *[a for item in args.set for a in ("--set", item)]]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
             result = json.loads(out.strip().splitlines()[-1])
             if variant == "headless":
@@ -130,12 +156,14 @@ def main():
                 guis.append(result["rate"])
                 all_lags.append(np.array(result["lags"]))
                 loads.append(result["gui_load"])
+                extras = f", live game {result['game_fps']:.1f} frames/s" if result.get("game_fps") else ""
+                extras += f", saliency maps {result['saliency_maps']}" if result.get("saliency_maps") else ""
         lags = all_lags[-1]
         lag_text = (f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms "
                     f"max {lags.max():.1f} ms, " if len(lags) else "")
         print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {guis[-1]:.2f} steps/s, "
-              f"{lag_text}GUI thread CPU {loads[-1]:.0%}", flush=True)
-    print(f"\n{args.model} ({preset_of(args.model, args.preset)[0]}), torch threads {args.threads or 'default'}, "
+              f"{lag_text}GUI thread CPU {loads[-1]:.0%}{extras}", flush=True)
+    print(f"\n{args.model} ({preset_of(args.model, args.preset)[0]}{'; ' + ', '.join(args.set) if args.set else ''}), torch threads {args.threads or 'default'}, "
           f"{args.rounds}×{args.seconds:.0f} s each, "
           f"fresh process per run:")
     print(f"  headless {np.mean(heads):.2f} steps/s, window {np.mean(guis):.2f} steps/s, "
@@ -156,8 +184,9 @@ def one(args) -> None:
         return
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
-    rate, lags, load = windowed(app, args.model, args.seconds, threads, args.probe == "on", args.preset, args.play)
-    print(json.dumps({"rate": rate, "lags": [x for x in lags.tolist() if x == x], "gui_load": load}))
+    rate, lags, load, extra = windowed(app, args.model, args.seconds, threads, args.probe == "on", args.preset, args.play,
+                                args.looks)
+    print(json.dumps({"rate": rate, "lags": [x for x in lags.tolist() if x == x], "gui_load": load, **extra}))
 
 if __name__ == "__main__":
     main()

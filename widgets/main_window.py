@@ -533,4 +533,6 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.close_viewed()
+        if self.player is not None:
+            self.player.close_worker()
         event.accept()

@@ -37,9 +37,12 @@ class SaliencyWorker(QObject):
             self._job = None
 
     def close(self) -> None:
+        """Stop the thread and wait for it (a map takes well under a second): a thread still inside torch
+        when the interpreter exits aborts the process."""
         with self._cond:
             self._closed, self._job = True, None
             self._cond.notify()
+        self._thread.join(timeout=10)
 
     def _next(self):
         """(saliency, frame, is it the shown one) to compute next, or None when closed."""
