@@ -2,9 +2,10 @@
 evaluation ε 0.05, as the presets set it) recorded by the DQN trainer and written by the session writer;
 reports the recorded frames (one per agent step, 210×160×3 colour), the bytes the episode group grew by in
 the HDF5 file, MB per 1,000 frames, and what a game at the 108,000-emulator-frame cap (27,000 agent steps)
-would take at that rate.
+would take at that rate. --session F.h5 plays the game with that session's trained agent instead (its game
+and its newest checkpoint), written to a fresh file the same way.
 
-    .venv/bin/python benchmarks/atari_episode_size.py [--env ALE/Pong-v5] [--seed 0]
+    .venv/bin/python benchmarks/atari_episode_size.py [--env ALE/Pong-v5] [--seed 0] [--session F.h5]
 """
 import argparse
 import subprocess
@@ -23,6 +24,7 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--env", default="ALE/Pong-v5")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--session", help="play with this DQN session's trained agent (and its game)")
     args = p.parse_args()
 
     import h5py
@@ -30,10 +32,13 @@ def main() -> None:
     from dataclasses import replace
 
     from studio.run_settings import RunSettings
-    from studio.runs import new_run
+    from studio.runs import load_trainer, new_run
     from studio.trainers.dqn_config import PRESETS
 
     torch.set_num_threads(1)
+    player = load_trainer(args.session, "cpu")[0] if args.session else None
+    if player is not None:
+        args.env = player.config.env
     config = replace(PRESETS["Laptop CPU (Pong/Breakout)"], env=args.env, buffer_size=1000)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
@@ -42,8 +47,9 @@ def main() -> None:
         prepared.writer.flush()
         before = path.stat().st_size
         t0 = time.perf_counter()
-        scores = prepared.trainer.evaluate(1, seed=args.seed, record=True)
-        [episode] = prepared.trainer.take_episodes()
+        player = player or prepared.trainer
+        scores = player.evaluate(1, seed=args.seed, record=True)
+        [episode] = player.take_episodes()
         played = time.perf_counter() - t0
         prepared.writer.episode(episode)
         prepared.writer.finish("finished")
@@ -56,9 +62,11 @@ def main() -> None:
     mb_per_k = stored / 1e6 / n * 1000
     lines = [
         f"# Recorded Atari evaluation game: size in the session file ({args.env})", "",
-        f"Command: `.venv/bin/python benchmarks/atari_episode_size.py --env {args.env} --seed {args.seed}`",
+        f"Command: `.venv/bin/python benchmarks/atari_episode_size.py --env {args.env} --seed {args.seed}"
+        + (f" --session {args.session}`" if args.session else "`"),
         f"Load at the start: `{load}`", "",
-        f"- one whole game, untrained agent, evaluation ε {config.eval_epsilon}: score {scores[0]:g}, "
+        f"- one whole game, {'the trained agent of step %s' % f'{player.step:,}' if args.session else 'untrained agent'}, "
+        f"evaluation ε {config.eval_epsilon}: score {scores[0]:g}, "
         f"{n:,} recorded frames (agent steps + the final state), played and recorded in {played:.1f} s",
         f"- episode datasets in the file: {stored / 1e6:.2f} MB ({frames_only / 1e6:.2f} MB of it frames); "
         f"the file grew by {(after - before) / 1e6:.2f} MB",
@@ -67,7 +75,8 @@ def main() -> None:
     ]
     text = "\n".join(lines) + "\n"
     print(text)
-    RESULTS.write_text(text)
+    with RESULTS.open("a") as f:  # each measurement appended under the ones before
+        f.write("\n" + text)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from studio.models.nature_cnn import NatureQNetwork
 from studio.rl.frame_stream import FrameStream
 from studio.rl.atari import COLOUR_SHAPE, STACK_DEPTH, AtariEnvs, EvalGame
 from studio.rl.atari_catalog import title
-from studio.rl.episode import EpisodeSpec
+from studio.rl.episode import ATARI_FRAME_LEVEL, EpisodeSpec
 from studio.rl.evaluation import EvaluationInterrupted
 from studio.rl.frame_replay import FrameReplay
 from studio.trainers.base import FramePanel, ImagePanel, Series, ValuesPanel
@@ -34,6 +34,7 @@ class PixelGame:
     obs_dtype = torch.uint8  # moved to the device as bytes; the network scales them there
     one_pass_double = False  # Double DQN: s' through the CNN without autograd is cheaper
     saliency = True          # its recorded episodes carry their network: studio/rl/episode_saliency.py
+    frame_level = ATARI_FRAME_LEVEL  # zlib level of recorded frames (studio/rl/episode.py)
 
     def __init__(self, config, seed: int):
         self.config = config

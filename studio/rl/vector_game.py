@@ -7,7 +7,7 @@ import torch
 
 from studio.models.q_network import QNetwork
 from studio.rl.envs import action_names, first_frame, game_state, make_env, restore_game_state
-from studio.rl.episode import EpisodeSpec
+from studio.rl.episode import FRAME_LEVEL, EpisodeSpec
 from studio.rl.evaluation import play_greedy
 from studio.rl.replay import ReplayBuffer
 from studio.trainers.base import FramePanel, Series
@@ -19,6 +19,7 @@ class VectorGame:
     obs_dtype = torch.float32
     one_pass_double = True  # Double DQN: the MLP runs once over s and s' together
     saliency = False        # an MLP on a state vector: no picture for a saliency map
+    frame_level = FRAME_LEVEL  # zlib level of recorded frames (studio/rl/episode.py)
 
     def __init__(self, config, seed: int):
         self.config = config

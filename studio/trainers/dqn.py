@@ -205,7 +205,7 @@ class DQNTrainer(Trainer):
         (training's is untouched), episode i from seed `seed`+i, ε = eval_epsilon. record: also keep the
         first one frame by frame (take_episodes)."""
         base = self.seed * 1000 + self.step if seed is None else seed
-        episode = Episode(self.step, base, self._spec.frame_shape) if record else None
+        episode = Episode(self.step, base, self._spec.frame_shape, level=self.game.frame_level) if record else None
         self._evaluating = episode
         try:
             returns = self.game.evaluate(self.q, self.device, [base + i for i in range(episodes)],
