@@ -40,7 +40,8 @@ def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = N
     """Validate everything, then create the trainer and (unless save=False) its session file."""
     trainer, device = _build(kind, config, settings)
     info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0,
-                   views=trainer.views(), episodes=trainer.episode_spec(), frames=trainer.frame_stream())
+                   views=trainer.views(), episodes=trainer.episode_spec(), frames=trainer.frame_stream(),
+                   frames_per_step=trainer.frames_per_step)
     writer = None
     if save:
         path = Path(out) if out else new_session_path(kind)
@@ -74,7 +75,8 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec())
     info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
                    trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views(),
-                   episodes=trainer.episode_spec(), frames=trainer.frame_stream())
+                   episodes=trainer.episode_spec(), frames=trainer.frame_stream(),
+                   frames_per_step=trainer.frames_per_step)
     return PreparedRun(trainer, writer, info, settings)
 
 

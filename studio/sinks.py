@@ -23,6 +23,7 @@ class RunInfo:
     views: dict = field(default_factory=dict)   # the viewer's choices the trainer starts with (Trainer.views)
     episodes: object = None                     # EpisodeSpec of a trainer that records games, else None
     frames: object = None                       # a live run's FrameStream of the game being played, else None
+    frames_per_step: int = 0                    # emulator frames per trainer step (Atari: 4), for frames/s
 
 
 @dataclass

@@ -349,6 +349,10 @@ class MainWindow(QMainWindow):
                 self.player.add_episode(episode)
         self._set_state(self.state)
         self.lbl_device.setText(info.device_name)
+        rate = "00000.0 steps/s" + (" · 00,000 frames/s" if info.frames_per_step else "")
+        self.lbl_rate.setFixedWidth(self.fontMetrics().horizontalAdvance(rate) + 12)
+        self.lbl_rate.setToolTip(f"agent steps per second; each is {info.frames_per_step} frames of the game"
+                                 if info.frames_per_step else "training steps per second")
         self.lbl_file.setText(info.session_path or "")
         self.lbl_state.setText(self.state)
 
@@ -493,7 +497,9 @@ class MainWindow(QMainWindow):
         if status is None:
             return
         self.lbl_step.setText(f"step {status.step:,}")
-        self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s")
+        per = self.info.frames_per_step if self.info is not None else 0
+        frames = f" · {status.steps_per_s * per:,.0f} frames/s" if per else ""
+        self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s{frames}")
         self.lbl_time.setText(format_clock(status.elapsed_s))
         if status.threads is not None:  # the run tunes its CPU threads to the machine's load
             self.lbl_device.setText(f"CPU ({status.threads} thread{'s' if status.threads != 1 else ''})")

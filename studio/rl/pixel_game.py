@@ -34,6 +34,7 @@ class PixelGame:
     obs_dtype = torch.uint8  # moved to the device as bytes; the network scales them there
     one_pass_double = False  # Double DQN: s' through the CNN without autograd is cheaper
     saliency = True          # its recorded episodes carry their network: studio/rl/episode_saliency.py
+    frames_per_step = FRAME_SKIP  # emulator frames per agent step
     frame_level = ATARI_FRAME_LEVEL  # zlib level of recorded frames (studio/rl/episode.py)
 
     def __init__(self, config, seed: int):

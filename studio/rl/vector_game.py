@@ -19,6 +19,7 @@ class VectorGame:
     obs_dtype = torch.float32
     one_pass_double = True  # Double DQN: the MLP runs once over s and s' together
     saliency = False        # an MLP on a state vector: no picture for a saliency map
+    frames_per_step = 0  # no emulator frames: a step is a step
     frame_level = FRAME_LEVEL  # zlib level of recorded frames (studio/rl/episode.py)
 
     def __init__(self, config, seed: int):

@@ -145,6 +145,8 @@ class Trainer(ABC):
         """Episodes recorded since the last call (the runner passes them to the sinks)."""
         return []
 
+    frames_per_step = 0  # emulator frames per step, for a frames/s readout (an Atari agent step is 4)
+
     def frame_stream(self):
         """A studio.rl.frame_stream.FrameStream of the game being played, for a live view at its own pace;
         None for a trainer without a game."""

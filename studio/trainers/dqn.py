@@ -85,6 +85,10 @@ class DQNTrainer(Trainer):
     def frame_stream(self):
         return getattr(self.game, "stream", None)
 
+    @property
+    def frames_per_step(self) -> int:
+        return self.game.frames_per_step
+
     def take_notes(self):
         notes, self._notes = self._notes, []
         return notes
