@@ -39,7 +39,7 @@ def main() -> None:
     player = load_trainer(args.session, "cpu")[0] if args.session else None
     if player is not None:
         args.env = player.config.env
-    config = replace(PRESETS["Laptop CPU (Pong/Breakout)"], env=args.env, buffer_size=1000)
+    config = replace(PRESETS["Laptop CPU (Breakout)"], env=args.env, buffer_size=1000)
     load = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "episode.h5"

@@ -11,7 +11,7 @@ feels. Run by hand:
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model gan --seconds 30 --rounds 3
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model dqn --seconds 60 --play
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui_overhead.py --model dqn \
-        --preset "Laptop CPU (Pong/Breakout)" --set env=ALE/Breakout-v5 --seconds 90 [--play --looks]
+        --preset "Laptop CPU (Breakout)" --set env=ALE/Breakout-v5 --seconds 90 [--play --looks]
 """
 import argparse
 import os
