@@ -57,3 +57,26 @@ def test_a_game_without_its_network_says_where_saliency_is_available(qtbot, pong
     player.btn_looks.setChecked(True)
     assert "the session file is gone" in player.readout.text()
     assert np.array_equal(player.image.image, episode.frame(0))
+
+
+def test_playing_asks_for_frames_ahead_of_the_playhead_and_a_recent_map_stands_in(qtbot, pong):
+    from widgets.episode_player import EpisodePlayer
+    from widgets.saliency_worker import LEAD
+    spec, episode = pong
+    player = EpisodePlayer()
+    qtbot.addWidget(player)
+    player.setup(spec)
+    player.add_episode(episode)
+    player.btn_looks.setChecked(True)
+    sal, worker = player._saliency, player._worker
+    worker.close()  # its thread stopped: the wanted frames stay in the job for this test to read
+    sal.map(20)  # computed earlier, e.g. while paused there
+    player.seek(22)
+    assert np.array_equal(player.image.image, episode.frame(22))  # paused: only the frame's own map
+    player.timer.start(10_000)  # "playing", without the clock moving on
+    player._draw_frame()
+    saliency, shown, frames = worker._job
+    assert shown is None and frames[:3] == [22 + LEAD, 24 + LEAD, 26 + LEAD]
+    assert not np.array_equal(player.image.image, episode.frame(22))  # frame 20's map stands in
+    player.pause()
+    player.close_worker()

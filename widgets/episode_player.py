@@ -18,6 +18,7 @@ from widgets.value_bars import NamedBars
 SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_DRAW_HZ = 30          # faster playback skips frames rather than falling behind the clock
 KEEP = 60                 # episodes kept in memory (~1.5 MB each for CartPole); older ones stay in the file
+NEAR = 3                  # playing with "where it looks": a map up to this many frames old stands in
 KEEP_NETWORKS = 8         # of those, the newest keep the network that played them (6.7 MB each for Atari)
 
 
@@ -209,9 +210,11 @@ class EpisodePlayer(QWidget):
     def _draw_frame(self) -> None:
         frame, sal = self.episode.frame(self.t), self._saliency
         if self.btn_looks.isChecked() and sal is not None:
-            if self.t in sal.maps:
-                frame = overlay(frame, sal.maps[self.t], sal.scale)
-            self._worker.want(sal, self.t, len(self.episode) - 1)
+            # Playing, a map from up to NEAR frames back stands in while this frame's is computed.
+            near = [t for t in range(self.t, self.t - (NEAR if self.playing else 0) - 1, -1) if t in sal.maps]
+            if near:
+                frame = overlay(frame, sal.maps[near[0]], sal.scale)
+            self._worker.want(sal, self.t, len(self.episode) - 1, playing=self.playing)
         self.image.setImage(frame, levels=(0, 255), autoLevels=False)
 
     # --- where the network looks ---
@@ -254,8 +257,8 @@ class EpisodePlayer(QWidget):
                                      "the session file keeps only its newest networks"))
 
     def _saliency_ready(self, saliency, t: int) -> None:
-        if saliency is self._saliency and t == self.t:
-            self._draw_frame()
+        if saliency is self._saliency and t == self.t and not self.playing:
+            self._draw_frame()  # playing, the next tick shows it
 
     def _saliency_failed(self, saliency, message: str) -> None:
         if saliency is self._saliency:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from studio.errors import StudioError
 
 AHEAD = 45    # frames computed past the shown one (3 s of play at the game's 15 agent steps per second)
+LEAD = 2      # playing: the first frame wanted is this far ahead (it is on screen by the time its map is)
 SHARE = 0.3   # of one core, for frames not yet on screen
 
 
@@ -25,11 +26,18 @@ class SaliencyWorker(QObject):
         self._thread = threading.Thread(target=self._loop, name="saliency", daemon=True)
         self._thread.start()
 
-    def want(self, saliency, t: int, last: int) -> None:
-        """Show frame t of `saliency`'s episode (frames 0…last) next, then the ones after it."""
-        frames = [f for f in range(t, min(last, t + AHEAD) + 1) if f not in saliency.maps]
+    def want(self, saliency, t: int, last: int, playing: bool = False) -> None:
+        """Show frame t of `saliency`'s episode (frames 0…last) next, then the ones after it. Playing, the
+        frames ahead of the playhead are wanted now, every other one (a map takes longer than a frame
+        is on screen; the player shows the newest map near its frame), and at full speed."""
+        if playing:
+            frames = [f for f in range(t + LEAD, min(last, t + AHEAD) + 1, 2) if f not in saliency.maps]
+            shown = None  # all of them: the person is watching
+        else:
+            frames = [f for f in range(t, min(last, t + AHEAD) + 1) if f not in saliency.maps]
+            shown = t
         with self._cond:
-            self._job = (saliency, t, frames)
+            self._job = (saliency, shown, frames)
             self._cond.notify()
 
     def cancel(self) -> None:
@@ -53,7 +61,7 @@ class SaliencyWorker(QObject):
                 return None
             saliency, shown, frames = self._job
             t = frames.pop(0)
-            return saliency, t, t == shown
+            return saliency, t, shown is None or t == shown
 
     def _loop(self) -> None:
         while (job := self._next()) is not None:
