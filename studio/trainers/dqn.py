@@ -15,7 +15,8 @@ from studio.rl.evaluation import EvaluationInterrupted
 from studio.rl.pixel_game import PixelGame, is_atari
 from studio.rl.vector_game import VectorGame
 from studio.trainers.base import Trainer
-from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig
+from studio import config as cfg
+from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig, summary
 
 FILL_EVERY = 250  # agent steps between points of the replay-fill curve (it changes slowly)
 
@@ -57,6 +58,8 @@ class DQNTrainer(Trainer):
         self._evaluating: Episode | None = None  # the evaluation game being recorded, shown meanwhile
         self._spec = self.game.spec
         self._fill = any(s.key == "replay_fill" for s in self.game.series())
+        if is_atari(config.env):  # what "save replay memory" costs, in the run's log from its start
+            self._notes.append(summary(cfg.to_dict(config)))
 
     @property
     def buffer(self):

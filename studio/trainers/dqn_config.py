@@ -178,6 +178,7 @@ def summary(values: dict) -> str:
         cost = f" ({_gb(size)} when full)"
     else:
         name, cost = f"{env}, from its state vector", ""
-    kept = ("kept in checkpoints: a resume is exact" if keep else
+    each = f" (each checkpoint up to {_gb(size)} more)" if is_atari(env) else ""
+    kept = (f"kept in checkpoints{each}: a resume is exact" if keep else
             f"not kept in checkpoints: a resume refills {int(values.get('learning_starts', 0)):,} transitions first")
     return f"game: {name}; replay memory {size:,} transitions{cost}, {kept}"
