@@ -20,13 +20,18 @@ def pong():
     return trainer.episode_spec(), episode
 
 
-def test_where_it_looks_tints_the_shown_frame(qtbot, pong):
+def _player(qtbot, spec, episode):
     from widgets.episode_player import EpisodePlayer
-    spec, episode = pong
     player = EpisodePlayer()
     qtbot.addWidget(player)
     player.setup(spec)
     player.add_episode(episode)
+    return player
+
+
+def test_where_it_looks_tints_the_shown_frame(qtbot, pong):
+    spec, episode = pong
+    player = _player(qtbot, spec, episode)
     player.show()
     assert player.btn_looks.isVisible() and player.btn_looks.isEnabled()
     player.seek(40)
@@ -44,12 +49,8 @@ def test_where_it_looks_tints_the_shown_frame(qtbot, pong):
 
 def test_a_game_without_its_network_says_where_saliency_is_available(qtbot, pong):
     import dataclasses
-    from widgets.episode_player import EpisodePlayer
     spec, episode = pong
-    player = EpisodePlayer()
-    qtbot.addWidget(player)
-    player.setup(spec)
-    player.add_episode(dataclasses.replace(episode, network=None))
+    player = _player(qtbot, spec, dataclasses.replace(episode, network=None))
     player.btn_looks.setChecked(True)
     assert "only for games recorded in this run" in player.readout.text()
     player.network_source = lambda: (_ for _ in ()).throw(OSError("the session file is gone"))
@@ -60,13 +61,9 @@ def test_a_game_without_its_network_says_where_saliency_is_available(qtbot, pong
 
 
 def test_playing_asks_for_frames_ahead_of_the_playhead_and_a_recent_map_stands_in(qtbot, pong):
-    from widgets.episode_player import EpisodePlayer
     from widgets.saliency_worker import LEAD
     spec, episode = pong
-    player = EpisodePlayer()
-    qtbot.addWidget(player)
-    player.setup(spec)
-    player.add_episode(episode)
+    player = _player(qtbot, spec, episode)
     player.btn_looks.setChecked(True)
     sal, worker = player._saliency, player._worker
     worker.close()  # its thread stopped: the wanted frames stay in the job for this test to read
