@@ -112,7 +112,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     game = window.grids.get("game")
     sal = window.player._saliency if window.player is not None else None
     extra = {"game_fps": getattr(game, "frames_drawn", 0) / seconds,
-             "saliency_maps": len(sal.maps) if sal is not None else 0}
+             "saliency_maps": len(sal.grids) if sal is not None else 0}
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
     return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds, extra

@@ -38,7 +38,7 @@ def main() -> None:
         torch.set_num_threads(threads)
         sal = EpisodeSaliency(spec.env, episode, net, step)
         start = time.perf_counter()
-        sal.inputs()
+        sal.prepare()
         rebuild = time.perf_counter() - start
         frames = np.linspace(0, len(episode) - 1, args.maps).astype(int)
         sal.map(int(frames[0]))  # warm-up

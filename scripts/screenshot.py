@@ -55,7 +55,7 @@ def main(seconds: float, model: str, preset: str | None, overrides: list[str], o
         player.seek(looks)
         player.btn_looks.setChecked(True)
         end = time.monotonic() + 30
-        while time.monotonic() < end and not (player._saliency and looks in player._saliency.maps):
+        while time.monotonic() < end and not (player._saliency and player._saliency.has(looks)):
             app.processEvents()
             time.sleep(0.02)
         for _ in range(10):

@@ -230,3 +230,17 @@ def test_the_log_says_what_saving_the_replay_memory_costs():
     assert "each checkpoint up to 0.71 GB more" in kept[0] and "a resume is exact" in kept[0]
     dropped = DQNTrainer(tiny(keep_replay=False), None, CPU, 0).take_notes()
     assert "not kept in checkpoints: a resume refills 50 transitions first" in dropped[0]
+
+
+def test_the_game_is_copied_for_a_viewer_only_when_one_asks():
+    game = PixelGame(tiny("ALE/Pong-v5"), 0)
+    for _ in range(20):
+        game.step(0)
+    assert game.stream.take() is None                      # nobody asked: nothing copied
+    game.stream.want()
+    game.step(0)
+    serial, frame, what = game.stream.take()
+    assert what == "training" and np.array_equal(frame, game.envs.colour(0))
+    for _ in range(20):
+        game.step(0)
+    assert game.stream.take(serial) is None                # one copy per request, not one per step

@@ -45,6 +45,22 @@ def test_saliency_lights_up_only_what_the_network_reads():
     assert np.unravel_index(s.argmax(), s.shape)[0] in range(50, 80)
 
 
+class ReadsOnePixel(torch.nn.Module):
+    def __init__(self, y, x):
+        super().__init__()
+        self.y, self.x = y, x
+
+    def forward(self, obs):
+        return obs.float()[:, -1, self.y, self.x][:, None]
+
+
+@pytest.mark.parametrize("p", [0, 20, 40, 80])
+def test_the_map_peaks_where_the_network_reads(p):
+    stack = np.random.default_rng(1).integers(0, 256, (4, 84, 84), dtype=np.uint8)
+    s = Saliency(ReadsOnePixel(p, p))(stack)
+    assert np.unravel_index(s.argmax(), s.shape) == (p, p)
+
+
 def test_the_overlay_tints_only_where_the_map_is_high():
     frame = np.full((210, 160, 3), 100, np.uint8)
     s = np.zeros((84, 84), np.float32)
@@ -80,6 +96,7 @@ def test_an_episode_is_rebuilt_exactly_and_carries_the_network_that_played_it(po
     sal = EpisodeSaliency("ALE/Pong-v5", episode, episode.network, episode.step)
     m = sal.map(len(episode) // 2)
     assert m.shape == (84, 84) and sal.scale == pytest.approx(float(m.max())) and sal.exact_network
+    assert np.allclose(m, Saliency(episode.network)(inputs[len(episode) // 2]))  # one frame a row, stacked back
 
 
 def test_the_network_from_a_session_file_and_a_game_that_differs_is_refused(pong_episode):
@@ -94,3 +111,8 @@ def test_the_network_from_a_session_file_and_a_game_that_differs_is_refused(pong
     wrong = dataclasses.replace(stored, seed=stored.seed + 1)
     with pytest.raises(StudioError, match="cannot be played again"):
         episode_inputs("ALE/Pong-v5", wrong)
+    longer = dataclasses.replace(stored, frames=stored.frames + stored.frames[-1:] * 5,  # rows past the game's end
+                                 actions=stored.actions[:-1] + [0] * 5 + [-1], rewards=stored.rewards + [0.0] * 5,
+                                 q_values=stored.q_values + stored.q_values[-1:] * 5)
+    with pytest.raises(StudioError, match=f"differs at frame {len(stored) - 1}"):
+        episode_inputs("ALE/Pong-v5", longer)

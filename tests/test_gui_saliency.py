@@ -40,7 +40,7 @@ def test_where_it_looks_tints_the_shown_frame(qtbot, pong):
     player.btn_looks.setChecked(True)
     assert "(the network that played)" in player.readout.text()
     qtbot.waitUntil(lambda: not np.array_equal(player.image.image, plain), timeout=20_000)
-    assert 40 in player._saliency.maps and player._saliency.scale > 0
+    assert player._saliency.has(40) and player._saliency.scale > 0
     assert (player.image.image[..., 2].astype(int) >= plain[..., 2]).mean() > 0.9  # tinted blue, not replaced
     player.btn_looks.setChecked(False)
     assert np.array_equal(player.image.image, plain) and "Q: NOOP" in player.readout.text()
@@ -56,7 +56,8 @@ def test_a_game_without_its_network_says_where_saliency_is_available(qtbot, pong
     player.network_source = lambda: (_ for _ in ()).throw(OSError("the session file is gone"))
     player.btn_looks.setChecked(False)
     player.btn_looks.setChecked(True)
-    assert "the session file is gone" in player.readout.text()
+    assert "reading the session's network" in player.readout.text()  # read on the worker thread
+    qtbot.waitUntil(lambda: "the session file is gone" in player.readout.text(), timeout=10_000)
     assert np.array_equal(player.image.image, episode.frame(0))
 
 
@@ -67,6 +68,7 @@ def test_playing_asks_for_frames_ahead_of_the_playhead_and_a_recent_map_stands_i
     player.btn_looks.setChecked(True)
     sal, worker = player._saliency, player._worker
     worker.close()  # its thread stopped: the wanted frames stay in the job for this test to read
+    sal.stop = False  # (closing asked its rebuild to stop)
     sal.map(20)  # computed earlier, e.g. while paused there
     player.seek(22)
     assert np.array_equal(player.image.image, episode.frame(22))  # paused: only the frame's own map

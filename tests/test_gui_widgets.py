@@ -153,7 +153,7 @@ def test_episode_player_scrubs_plays_and_shows_q_values(qtbot):
     assert player.image.image[0, 0, 0] == 7 and player.slider.value() == 7
     assert "action: push right" in player.readout.text() and "return so far 7" in player.readout.text()
     assert player.q_bars.bars.opts["width"].tolist() == [7.0, 8.0] and player.q_bars.chosen == 1
-    assert not player.btn_looks.isVisible() and not player.btn_looks.isEnabled()  # no saliency for CartPole
+    assert player.btn_looks.isHidden() and not player.btn_looks.isEnabled()  # no saliency for CartPole
     player.slider.setValue(12)
     assert player.t == 12
     from PySide6.QtCore import Qt

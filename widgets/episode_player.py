@@ -19,7 +19,7 @@ SPEEDS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
 MAX_DRAW_HZ = 30          # faster playback skips frames rather than falling behind the clock
 KEEP = 60                 # episodes kept in memory (~1.5 MB each for CartPole); older ones stay in the file
 NEAR = 3                  # playing with "where it looks": a map up to this many frames old stands in
-KEEP_NETWORKS = 8         # of those, the newest keep the network that played them (6.7 MB each for Atari)
+KEEP_NETWORKS = 8         # of those, the newest keep the network that played them (Atari: 6.7 MB each, 13 MB dueling)
 
 
 class EpisodePlayer(QWidget):
@@ -93,6 +93,8 @@ class EpisodePlayer(QWidget):
         # Saliency: a source of (step, network) for episodes that do not carry theirs (an opened session's),
         # set by whoever shows the player; the worker starts when first needed.
         self.network_source = None
+        self._source_network = None  # (step, network) once read from the source
+        self._saliencies = {}        # id(episode) -> EpisodeSaliency, the newest three
         self._worker = None
         self._saliency = None        # EpisodeSaliency of the shown episode, while "where it looks" is on
         self._saliency_note = ""
@@ -211,9 +213,9 @@ class EpisodePlayer(QWidget):
         frame, sal = self.episode.frame(self.t), self._saliency
         if self.btn_looks.isChecked() and sal is not None:
             # Playing, a map from up to NEAR frames back stands in while this frame's is computed.
-            near = [t for t in range(self.t, self.t - (NEAR if self.playing else 0) - 1, -1) if t in sal.maps]
+            near = [t for t in range(self.t, self.t - (NEAR if self.playing else 0) - 1, -1) if sal.has(t)]
             if near:
-                frame = overlay(frame, sal.maps[near[0]], sal.scale)
+                frame = overlay(frame, sal.map(near[0]), sal.scale)
             self._worker.want(sal, self.t, len(self.episode) - 1, playing=self.playing)
         self.image.setImage(frame, levels=(0, 255), autoLevels=False)
 
@@ -228,39 +230,59 @@ class EpisodePlayer(QWidget):
         if self.episode is not None:
             self._draw()
 
+    def _session_network(self):
+        """The opened session's network, read once (on the worker thread: a checkpoint can be large)."""
+        if self._source_network is None:
+            self._source_network = self.network_source()
+        return self._source_network
+
     def _start_saliency(self) -> None:
         from studio.rl.episode_saliency import EpisodeSaliency
         from widgets.saliency_worker import SaliencyWorker
         ep = self.episode
-        if ep.network is not None:
-            step, net = ep.step, ep.network
+        cached = self._saliencies.get(id(ep))
+        if cached is not None and cached.episode is ep:
+            self._saliency = cached  # toggled off and on again: its maps are still good
+        elif ep.network is not None:
+            self._saliency = EpisodeSaliency(self.spec.env, ep, ep.network, ep.step)
         elif self.network_source is not None:
-            try:
-                step, net = self.network_source()
-            except Exception as exc:  # noqa: BLE001 -- a missing or unreadable network: say so, keep playing
-                self._saliency_note = f"where the network looks: {exc}"
-                return
+            self._saliency = EpisodeSaliency(self.spec.env, ep, loader=self._session_network)
         else:
             self._saliency_note = ("where the network looks: only for games recorded in this run (the newest "
                                    f"{KEEP_NETWORKS}) or in an opened session")
             return
+        self._saliencies = {k: v for k, v in list(self._saliencies.items())[-2:]}  # this and the last two
+        self._saliencies[id(ep)] = self._saliency
         if self._worker is None:
             self._worker = SaliencyWorker(self)
             self._worker.ready.connect(self._saliency_ready)
             self._worker.failed.connect(self._saliency_failed)
-        self._saliency = EpisodeSaliency(self.spec.env, ep, net, step)
+        self._note_network()
+
+    def _note_network(self) -> None:
+        sal, ep = self._saliency, self.episode
+        step = sal.network_step
+        if step is None:
+            self._saliency_note = "where the network looks: reading the session's network…"
+            return
         whose = "the network that played" if step == ep.step else f"network of step {step:,}"
         self._saliency_note = f"blue: where it looks ({whose})"
         self.btn_looks.setToolTip(f"{self.btn_looks.toolTip().split(chr(10))[0]}\nShown: the saliency of "
                                   + ("the network that played this game" if step == ep.step else
-                                     f"the network saved at step {step:,}, later than this game (step {ep.step:,}): "
-                                     "the session file keeps only its newest networks"))
+                                     f"the network saved at step {step:,} (this game was played at step "
+                                     f"{ep.step:,}; the session file keeps only its newest networks)"))
 
     def _saliency_ready(self, saliency, t: int) -> None:
-        if saliency is self._saliency and t == self.t and not self.playing:
+        if saliency is not self._saliency:
+            return
+        if "reading" in self._saliency_note:  # the session's network has arrived
+            self._note_network()
+            self._draw()
+        elif t == self.t and not self.playing:
             self._draw_frame()  # playing, the next tick shows it
 
     def _saliency_failed(self, saliency, message: str) -> None:
+        self._saliencies.pop(id(saliency.episode), None)
         if saliency is self._saliency:
             self._saliency = None
             self._saliency_note = f"where the network looks: {message}"
@@ -281,8 +303,11 @@ class EpisodePlayer(QWidget):
             self.btn_play.setIcon(self._icons["pause"])
 
     def pause(self) -> None:
+        was_playing = self.playing
         self.timer.stop()
         self.btn_play.setIcon(self._icons["play"])
+        if was_playing and self._saliency is not None and self.btn_looks.isChecked():
+            self._worker.want(self._saliency, self.t, len(self.episode) - 1)  # no longer at full speed
 
     def _restart_clock(self) -> None:
         self._clock = (time.monotonic(), self.t)

@@ -8,6 +8,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from studio.errors import StudioError
+from studio.rl.episode_saliency import Interrupted
 
 AHEAD = 45    # frames computed past the shown one (3 s of play at the game's 15 agent steps per second)
 LEAD = 2      # playing: the first frame wanted is this far ahead (it is on screen by the time its map is)
@@ -31,26 +32,31 @@ class SaliencyWorker(QObject):
         frames ahead of the playhead are wanted now, every other one (a map takes longer than a frame
         is on screen; the player shows the newest map near its frame), and at full speed."""
         if playing:
-            frames = [f for f in range(t + LEAD, min(last, t + AHEAD) + 1, 2) if f not in saliency.maps]
+            frames = [f for f in range(t + LEAD, min(last, t + AHEAD) + 1, 2) if not saliency.has(f)]
             shown = None  # all of them: the person is watching
         else:
-            frames = [f for f in range(t, min(last, t + AHEAD) + 1) if f not in saliency.maps]
+            frames = [f for f in range(t, min(last, t + AHEAD) + 1) if not saliency.has(f)]
             shown = t
+        saliency.stop = False
         with self._cond:
             self._job = (saliency, shown, frames)
             self._cond.notify()
 
     def cancel(self) -> None:
         with self._cond:
+            if self._job is not None:
+                self._job[0].stop = True  # a rebuild of its game in progress stops
             self._job = None
 
     def close(self) -> None:
-        """Stop the thread and wait for it (a map takes well under a second): a thread still inside torch
-        when the interpreter exits aborts the process."""
+        """Stop the thread and wait for it: a thread still inside torch when the interpreter exits aborts
+        the process. A rebuild in progress stops within 256 frames; a map takes well under a second."""
         with self._cond:
+            if self._job is not None:
+                self._job[0].stop = True
             self._closed, self._job = True, None
             self._cond.notify()
-        self._thread.join(timeout=10)
+        self._thread.join()
 
     def _next(self):
         """(saliency, frame, is it the shown one) to compute next, or None when closed."""
@@ -68,7 +74,9 @@ class SaliencyWorker(QObject):
             saliency, t, shown = job
             start = time.perf_counter()
             try:
-                saliency.map(t)
+                saliency.compute(t)
+            except Interrupted:  # the person moved on: nothing to say
+                continue
             except Exception as exc:  # noqa: BLE001 -- a map is an extra: say why it is missing, keep the app
                 self.cancel()
                 text = str(exc) if isinstance(exc, StudioError) else \

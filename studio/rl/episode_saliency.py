@@ -19,26 +19,52 @@ STACK_DEPTH = 4
 CHECKED_FRAMES = 8  # recorded colour frames compared with the replayed game, spread over the episode
 
 
-def episode_inputs(env_id: str, episode) -> np.ndarray:
-    """(T, 4, 84, 84) uint8: the agent's input at every row of the episode (frames before the game's
-    first are zeros, as when it was played)."""
+class Interrupted(Exception):
+    """The rebuilding was asked to stop (the player closed, another game chosen)."""
+
+
+def episode_frames(env_id: str, episode, should_stop=lambda: False) -> np.ndarray:
+    """(T, 84, 84) uint8: the newest preprocessed frame at every row of the episode (the agent's input at
+    row t is rows t-3…t, zeros before the first: `stack_at`). One frame a row, not four: a game at the
+    frame cap takes 190 MB rather than 760."""
     game = EvalGame(env_id, episode.seed)
     actions = episode.arrays()[0]
     n = len(episode)
     checks = set(np.linspace(0, n - 1, min(n, CHECKED_FRAMES)).astype(int).tolist())
-    stack = np.zeros((STACK_DEPTH, 84, 84), np.uint8)
-    stack[-1] = game.reset()
-    out = np.empty((n, STACK_DEPTH, 84, 84), np.uint8)
+    out = np.empty((n, 84, 84), np.uint8)
+    out[0] = game.reset()
     for t in range(n):
-        out[t] = stack
+        if t % 256 == 0 and should_stop():
+            raise Interrupted
         if t in checks and not np.array_equal(game.colour(), episode.frame(t)):
-            raise StudioError(f"the episode played at step {episode.step:,} cannot be played again the same way "
-                              f"(it differs at frame {t}): no saliency for it")
-        if actions[t] >= 0:
-            frame, _, _ = game.step(int(actions[t]))
-            stack[:-1] = stack[1:]
-            stack[-1] = frame
+            raise _differs(episode, t)
+        if t + 1 < n:
+            if actions[t] < 0:
+                raise _differs(episode, t)  # the recording ended here, the game did not
+            frame, _, done = game.step(int(actions[t]))
+            if done and t + 2 < n:  # the game ended before the recording did
+                raise _differs(episode, t + 1)
+            out[t + 1] = frame
     return out
+
+
+def _differs(episode, t: int) -> StudioError:
+    return StudioError(f"the episode played at step {episode.step:,} cannot be played again the same way "
+                       f"(it differs at frame {t}): no saliency for it")
+
+
+def stack_at(frames: np.ndarray, t: int) -> np.ndarray:
+    """(4, 84, 84): the agent's input at row t, oldest frame first, zeros before the game's first."""
+    stack = np.zeros((STACK_DEPTH,) + frames.shape[1:], np.uint8)
+    first = max(0, t - STACK_DEPTH + 1)
+    stack[STACK_DEPTH - (t + 1 - first):] = frames[first:t + 1]
+    return stack
+
+
+def episode_inputs(env_id: str, episode) -> np.ndarray:
+    """(T, 4, 84, 84) uint8: the agent's input at every row (for tests and small games; see episode_frames)."""
+    frames = episode_frames(env_id, episode)
+    return np.stack([stack_at(frames, t) for t in range(len(frames))])
 
 
 def network_copy(q_net: torch.nn.Module) -> torch.nn.Module:
@@ -67,29 +93,47 @@ def network_from_session(path: str):
 
 
 class EpisodeSaliency:
-    """The saliency maps of one episode, computed one frame at a time on request and kept. `scale` is the
-    largest value computed so far: the overlay of every frame uses it, so frames compare with each other."""
+    """The saliency maps of one episode, computed one frame at a time on request and kept (as their grids,
+    ~1 KB a frame). `scale` is the largest value computed so far: the overlay of every frame uses it, so
+    frames compare with each other. The network is given, or loaded by `loader() -> (step, network)` on
+    first use (on the thread that computes: reading a session's checkpoint can take seconds)."""
 
-    def __init__(self, env_id: str, episode, network: torch.nn.Module, network_step: int):
-        self.env_id, self.episode, self.network_step = env_id, episode, network_step
-        self._saliency = Saliency(network)
-        self._inputs: np.ndarray | None = None
-        self.maps: dict[int, np.ndarray] = {}
+    def __init__(self, env_id: str, episode, network: torch.nn.Module | None = None, network_step: int | None = None,
+                 loader=None):
+        self.env_id, self.episode = env_id, episode
+        self.network, self.network_step, self._loader = network, network_step, loader
+        self._saliency: Saliency | None = None
+        self._frames: np.ndarray | None = None
+        self.grids: dict[int, np.ndarray] = {}
         self.scale = 0.0
+        self.stop = False  # set by another thread to cut a long rebuild short
 
     @property
     def exact_network(self) -> bool:
         """Whether the network is the one that played the episode (else a later one)."""
         return self.network_step == self.episode.step
 
-    def inputs(self) -> np.ndarray:
-        if self._inputs is None:
-            self._inputs = episode_inputs(self.env_id, self.episode)
-        return self._inputs
+    def prepare(self) -> Saliency:
+        """Load the network and rebuild the inputs, if not done yet (the first map does it anyway)."""
+        if self._saliency is None:
+            if self.network is None:
+                self.network_step, self.network = self._loader()
+            self._saliency = Saliency(self.network)
+        if self._frames is None:
+            self._frames = episode_frames(self.env_id, self.episode, lambda: self.stop)
+        return self._saliency
+
+    def has(self, t: int) -> bool:
+        return t in self.grids
+
+    def compute(self, t: int) -> None:
+        if t not in self.grids:
+            sal = self.prepare()
+            grid = sal.grid(stack_at(self._frames, t))
+            self.grids[t] = grid
+            self.scale = max(self.scale, float(grid.max()))
 
     def map(self, t: int) -> np.ndarray:
-        if t not in self.maps:
-            m = self._saliency(self.inputs()[t])
-            self.maps[t] = m
-            self.scale = max(self.scale, float(m.max()))
-        return self.maps[t]
+        """(84, 84) saliency of row t (computed now if it was not)."""
+        self.compute(t)
+        return self._saliency.upsample(self.grids[t])

@@ -59,12 +59,14 @@ class Saliency:
     def __init__(self, q_net: torch.nn.Module, frame_shape=(84, 84), device="cpu", stride: int = STRIDE):
         self.q_net, self.device = q_net.eval(), torch.device(device)
         self.h, self.w = frame_shape
-        self.grid = (len(grid_points(self.h, stride)), len(grid_points(self.w, stride)))
+        self.stride = stride
+        self.grid_shape = (len(grid_points(self.h, stride)), len(grid_points(self.w, stride)))
         self.masks = masks(self.h, self.w, stride).to(self.device)
 
     @torch.no_grad()
-    def __call__(self, stack: np.ndarray) -> np.ndarray:
-        """(C, H, W) uint8 stacked frames -> (H, W) float32 saliency, ≥ 0, in squared Q units."""
+    def grid(self, stack: np.ndarray) -> np.ndarray:
+        """(C, H, W) uint8 stacked frames -> the saliency at the grid points, (17, 17) float32 for 84×84, in
+        squared Q units (small to keep: a whole game's maps take ~1 KB a frame)."""
         image = torch.as_tensor(np.asarray(stack), device=self.device).float()[None]  # (1, C, H, W)
         blurred = blur(image)
         q0 = self.q_net(image)
@@ -73,9 +75,21 @@ class Saliency:
             m = self.masks[start:start + BATCH]
             perturbed = image * (1 - m) + blurred * m                                # (b, C, H, W)
             scores.append(0.5 * (self.q_net(perturbed) - q0).pow(2).sum(1))
-        grid = torch.cat(scores).view(1, 1, *self.grid)
-        full = F.interpolate(grid, size=(self.h, self.w), mode="bilinear", align_corners=False)
-        return full[0, 0].clamp_min_(0).cpu().numpy()
+        return torch.cat(scores).view(*self.grid_shape).cpu().numpy()
+
+    def upsample(self, grid: np.ndarray) -> np.ndarray:
+        """The grid's values spread over the input's pixels, each grid value exactly at its point (0, 5, …
+        80): bilinear between points, the last row and column repeated to the edge."""
+        gh, gw = self.grid_shape
+        t = torch.as_tensor(grid, dtype=torch.float32).view(1, 1, gh, gw)
+        full = F.interpolate(t, size=((gh - 1) * self.stride + 1, (gw - 1) * self.stride + 1), mode="bilinear",
+                             align_corners=True)
+        full = F.pad(full, (0, self.w - full.shape[-1], 0, self.h - full.shape[-2]), mode="replicate")
+        return full[0, 0].clamp_min_(0).numpy()
+
+    def __call__(self, stack: np.ndarray) -> np.ndarray:
+        """(C, H, W) uint8 stacked frames -> (H, W) float32 saliency, ≥ 0."""
+        return self.upsample(self.grid(stack))
 
 
 def overlay(frame: np.ndarray, saliency: np.ndarray, scale: float, strength: float = 0.8) -> np.ndarray:
