@@ -46,6 +46,17 @@ def test_an_atari_run_in_the_window(qtbot, window, tmp_path, monkeypatch):  # no
     with SessionReader(w.session_path) as r:
         assert r.episode_index()["step"].tolist()[:1] == [400]
         assert np.array_equal(r.episode(0).frame(30), player.episodes[0].frame(30))
+    # The session opened from its file: "where it looks" reads the newest saved network, off the GUI thread.
+    path = w.session_path
+    assert w.open_session(path)
+    viewed = w.player
+    viewed.following = False
+    viewed.seek(30)
+    viewed.btn_looks.setChecked(True)
+    qtbot.waitUntil(lambda: viewed._saliency is not None and viewed._saliency.has(30), timeout=30_000)
+    with SessionReader(path) as r:
+        newest = r.latest_checkpoint()[0]
+    assert f"network of step {newest:,}" in viewed.readout.text() or newest == viewed.episode.step
     out = tmp_path / "game.mp4"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     w.exports.actions["episode"].trigger()

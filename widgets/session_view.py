@@ -1,133 +1,78 @@
 """A saved session shown in the window: its curves, its panels at the step chosen on the timeline, and
-its recorded episodes. Everything comes from the file (studio.session.history); nothing trains. A file
-that another process is still writing keeps growing on screen (`poll`)."""
-import functools
-import time
-from dataclasses import dataclass, field
-
-import numpy as np
-
+its recorded episodes, all read by a SessionSource (studio/viewer/session.py); nothing trains. A file
+that another process is still writing keeps growing on screen (`poll`). This adapter is what still
+reaches into the window; the viewer-state redesign (docs/design/viewer-state-plan.md) retires it."""
 from studio.errors import SessionError
-from studio.rl.episode_saliency import network_from_session
-from studio.session.follow import Follower
-from studio.session import layout as L
-from studio.session.history import Timeline, all_metrics, saved_panels, saved_series
-from studio.session.reader import SessionReader
-from studio.sinks import MetricBatch
-
-EPISODES_SHOWN = 60  # the newest episodes go to the player (as many as it keeps in a live run)
-
-
-@dataclass
-class Carry:
-    """What a resumed run's views start from: the session as it was at the checkpoint's step."""
-    step: int
-    metrics: MetricBatch
-    snapshots: list = field(default_factory=list)  # (step, {panel: snapshot}) in step order
-    episodes: list = field(default_factory=list)
+from studio.viewer.session import Carry, SessionSource  # noqa: F401 (Carry: re-exported for the window)
 
 
 class SessionView:
     def __init__(self, window, path):
         self.window = window
-        self.path = str(path)
-        self.reader = SessionReader(path)   # SessionError with a clear message if it cannot be read
+        self.source = SessionSource(path)   # SessionError with a clear message if it cannot be read
+        self.path, self.reader = self.source.path, self.source.reader
         try:
             self._show()
         except Exception as exc:  # noqa: BLE001 - h5py, numpy and zlib raise many types on damage
-            self.reader.close()
+            self.source.close()
             raise SessionError(f"{path}: damaged session file ({type(exc).__name__}: {exc})") from None
 
     def _show(self) -> None:
-        w, r = self.window, self.reader
-        w.plots.setup(saved_series(r))
-        w.plots.add_batch(all_metrics(r))
+        w, s = self.window, self.source
+        w.plots.setup(s.series)
+        w.plots.add_batch(s.metrics())
         w.plots.redraw()
-        self.panels = saved_panels(r)
-        w.build_panels(self.panels, r.episode_spec())
-        self.timeline = Timeline(r)
-        w.timeline.setVisible(len(self.timeline) > 0)
+        self.panels = s.panels
+        w.build_panels(self.panels, s.episode_spec)
+        steps = s.steps()
+        w.timeline.setVisible(len(steps) > 0)
         w.timeline.set_live(False)  # the newest position is the newest snapshot: nothing trains here
-        w.timeline.set_last_step(r.last_step())
-        w.timeline.set_steps(self.timeline.steps)
-        if len(self.timeline):  # the window does not know this view yet: show the newest step here
-            self.show_step(int(self.timeline.steps[-1]))
+        w.timeline.set_last_step(s.last_step())
+        w.timeline.set_steps(steps)
+        if len(steps):  # the window does not know this view yet: show the newest step here
+            self.show_step(int(steps[-1]))
         w.log.clear()
-        self._logged = 0
-        self._log_events(r.events())
+        for line in s.log_lines():
+            w.log.appendPlainText(line)
         if w.player is not None:
-            # "Where it looks" on a stored game: the newest saved network (the file keeps no older ones).
-            w.player.network_source = functools.partial(network_from_session, str(self.path))
-            index = r.episode_index()
-            for i in range(max(0, len(index) - EPISODES_SHOWN), len(index)):
-                w.player.add_episode(r.episode(i))
-        self.follower = Follower(r)
-
-    def _log_events(self, events) -> None:
-        """Events as a run's log shows them, with the time of day each was written (the file keeps it)."""
-        times = self.reader.f[L.EVENTS].fields("time")[self._logged:self._logged + len(events)]
-        for (step, kind, message), when in zip(events, times):
-            clock = time.strftime("%H:%M:%S", time.localtime(float(when)))
-            self.window.log.appendPlainText(f"{clock}  step {step:,}  [{kind}]  {message}")
-        self._logged += len(events)
+            w.player.network_source = s.network_source()
+            for episode in s.episodes():
+                w.player.add_episode(episode)
 
     def show_step(self, step: int) -> None:
         """Every panel as its newest snapshot at or before `step`."""
         for panel in self.panels:
-            i = self.timeline.snapshot_index(panel.key, step)
-            if i is None:
-                continue
             try:
-                content = self.reader.snapshot(panel.key, i)
-            except Exception as exc:  # noqa: BLE001 - one damaged snapshot: say so, keep the rest
-                self.window.show_message(f"{panel.label}: the snapshot of step "
-                                         f"{int(self.timeline.panel_steps[panel.key][i]):,} cannot be read "
-                                         f"({type(exc).__name__}: {exc})", error=True)
+                found = self.source.snapshot_at(panel.key, step)
+            except SessionError as exc:  # one damaged snapshot: say so, keep the rest
+                self.window.show_message(str(exc), error=True)
                 continue
-            self.window.grids[panel.key].show_content(int(self.timeline.panel_steps[panel.key][i]), content)
+            if found is not None:
+                self.window.grids[panel.key].show_content(*found)
 
     def poll(self) -> bool:
         """Show what a writer has added since the last look; True if it added anything.
         SessionError if the file went bad meanwhile."""
-        try:
-            update = self.follower.poll()
-            if update.rewound:  # the writer went back to a checkpoint: show the file as it is now
-                self._show()
-                return True
-            w = self.window
-            if update.metrics.points:
-                w.plots.add_batch(update.metrics)
-                w.timeline.set_last_step(self.reader.last_step())
-            for key, steps in update.snapshots.items():
-                self.timeline.extend(key, steps)
-            if update.snapshots:
-                w.timeline.setVisible(True)
-                w.timeline.extend_steps(self.timeline.steps)  # moves on only if it was at the newest
-            self._log_events(update.events)
-            if w.player is not None:
-                for i in update.episodes:
-                    w.player.add_episode(self.reader.episode(i))
-            return bool(update)
-        except Exception as exc:  # noqa: BLE001 - as above: the file went bad while followed
-            raise SessionError(f"{self.path}: could not read what was added ({type(exc).__name__}: {exc})") from None
+        delta = self.source.poll()
+        if delta.rewound:  # the writer went back to a checkpoint: show the file as it is now
+            self._show()
+            return True
+        w = self.window
+        if delta.metrics.points:
+            w.plots.add_batch(delta.metrics)
+            w.timeline.set_last_step(self.source.last_step())
+        if delta.steps_changed:
+            w.timeline.setVisible(True)
+            w.timeline.extend_steps(self.source.steps())  # moves on only if it was at the newest
+        for line in delta.log:
+            w.log.appendPlainText(line)
+        if w.player is not None:
+            for episode in delta.episodes:
+                w.player.add_episode(episode)
+        return delta.any
 
     def carry(self, step: int) -> Carry:
-        """The curves, newest snapshots and episodes up to `step` (a resume's checkpoint)."""
-        r = self.reader
-        points = {}
-        for key, (steps, values) in all_metrics(r).points.items():
-            keep = steps <= step
-            points[key] = (steps[keep], values[keep])
-        by_step: dict[int, dict] = {}
-        for panel in self.panels:
-            # Snapshots at `step` itself are taken again by the resumed run.
-            n = int(np.searchsorted(self.timeline.panel_steps[panel.key], step, side="left"))
-            stack = r.f[L.IMAGES][panel.key]["data"][:n]  # one read of them all
-            for s, content in zip(self.timeline.panel_steps[panel.key][:n], stack):
-                by_step.setdefault(int(s), {})[panel.key] = content
-        index = r.episode_index()
-        chosen = np.flatnonzero(index["step"] <= step)[-EPISODES_SHOWN:]
-        return Carry(step, MetricBatch(points), sorted(by_step.items()), [r.episode(int(i)) for i in chosen])
+        return self.source.carry(step)
 
     def close(self) -> None:
-        self.reader.close()
+        self.source.close()
