@@ -217,7 +217,7 @@ class EpisodePlayer(QWidget):
             if near:
                 frame = overlay(frame, sal.map(near[0]), sal.scale)
             self._worker.want(sal, self.t, len(self.episode) - 1, playing=self.playing)
-        self.image.setImage(frame, levels=(0, 255), autoLevels=False)
+        self.image.setImage(frame, levels=None, autoLevels=False)  # uint8 frames: drawn as they are
 
     # --- where the network looks ---
     def _looks_toggled(self, on: bool) -> None:

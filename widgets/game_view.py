@@ -9,8 +9,12 @@ from PySide6.QtCore import QTimer
 
 from widgets.image_grid import ImageGrid
 
-FPS = 30            # draws a second at most: smooth to the eye; the agent plays faster than real time anyway
-SHARE = 0.05        # of the GUI thread for this view; a slow machine gets fewer frames, not slower training
+# Draws a second at most: the game's own pace in agent decisions (15 a second of game time; training
+# runs several times faster than real time, so frames in between are skipped, not slowed). 30 draws with
+# 5 % of the GUI thread cost the DQN 9 % of its speed in the window on this 2-core CPU
+# (benchmarks/results/atari_gui_overhead.md).
+FPS = 15
+SHARE = 0.03        # of the GUI thread for this view; a slow machine gets fewer frames, not slower training
 HOLD_S = 0.5        # while stream frames arrive, the slower previews' frame is not drawn over them
 WHAT = {"training": "training game (ε-greedy)", "evaluation": "evaluation game"}
 
@@ -57,7 +61,7 @@ class GameView(ImageGrid):
 
     def _draw_frame(self, frame, what: str) -> None:
         first = self.step is None and self._what == ""
-        self.image.setImage(frame, levels=(0, 255), autoLevels=False)
+        self.image.setImage(frame, levels=None, autoLevels=False)  # uint8 as it is: no rescaling pass
         if first:
             self.box.autoRange(padding=0.01)
         self._streamed_at = time.monotonic()

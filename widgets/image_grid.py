@@ -34,7 +34,8 @@ class ImageGrid(PanelView):
     def show_content(self, step: int, stack: np.ndarray) -> None:
         first = self.step is None
         picture = stack if self.frame else tile(stack, self.cols)
-        self.image.setImage(picture, levels=(0, 255), autoLevels=False)
+        # uint8 is drawn as it is (levels None skips a rescaling pass over every pixel)
+        self.image.setImage(picture, levels=None if picture.dtype == np.uint8 else (0, 255), autoLevels=False)
         if first:
             self.box.autoRange(padding=0.01)
         self._titled(step)
