@@ -22,7 +22,9 @@ def _paused_run(qtbot, w) -> int:
     qtbot.waitUntil(lambda: _step(w) >= 2, timeout=60000)
     qtbot.keyClick(w, Qt.Key_Space)
     assert w.state == "paused"
-    qtbot.waitUntil(lambda: w.run.control.paused and _step(w) == _trainer(w).step, timeout=10000)
+    # The runner's own word that it is paused (a step under way when Space came is finished by then).
+    qtbot.waitUntil(lambda: w.run.control.paused and w._status is not None and w._status.state == "paused"
+                    and w._status.step == _trainer(w).step == _step(w), timeout=10000)
     return _trainer(w).step
 
 
