@@ -323,18 +323,19 @@ def both(argv, args) -> dict:
     """Each agent in its own process, one after the other, then the ratios the issue asks for."""
     import subprocess
     import tempfile
-    rest = [a for a in (argv if argv is not None else sys.argv[1:])]
+    rest = list(argv if argv is not None else sys.argv[1:])
     i = rest.index("--agent")
     del rest[i:i + 2]
     if "--json" in rest:
         j = rest.index("--json")
         del rest[j:j + 2]
     results = {}
-    for agent in ("sb3", "studio"):
-        path = tempfile.mktemp(suffix=f"-{agent}.json")
-        subprocess.run([sys.executable, __file__, "--agent", agent, "--json", path, *rest], check=True)
-        with open(path) as f:
-            results[agent] = json.load(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        for agent in ("sb3", "studio"):
+            path = f"{tmp}/{agent}.json"
+            subprocess.run([sys.executable, __file__, "--agent", agent, "--json", path, *rest], check=True)
+            with open(path) as f:
+                results[agent] = json.load(f)
     sb3, studio = results["sb3"], results["studio"]
     results["ratio"] = {
         "learning_steps_per_s": studio["learning"]["steps_per_s"] / sb3["learning"]["steps_per_s"],

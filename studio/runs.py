@@ -36,12 +36,17 @@ def _build(kind: str, config, settings: RunSettings):
     return cls(config, data, device, settings.seed), device
 
 
+def _run_info(trainer, settings: RunSettings, device, path: str | None = None) -> RunInfo:
+    """What the views and the session file are told of a run, from its trainer (new or resumed)."""
+    return RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device), trainer.series,
+                   trainer.panels, trainer.step, path, views=trainer.views(), episodes=trainer.episode_spec(),
+                   frames=trainer.frame_stream(), frames_per_step=trainer.frames_per_step)
+
+
 def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True) -> PreparedRun:
     """Validate everything, then create the trainer and (unless save=False) its session file."""
     trainer, device = _build(kind, config, settings)
-    info = RunInfo(kind, trainer.title, config, settings, dev.describe(device), trainer.series, trainer.panels, 0,
-                   views=trainer.views(), episodes=trainer.episode_spec(), frames=trainer.frame_stream(),
-                   frames_per_step=trainer.frames_per_step)
+    info = _run_info(trainer, settings, device)
     writer = None
     if save:
         path = Path(out) if out else new_session_path(kind)
@@ -73,10 +78,7 @@ def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
     """Continue a session in its own file from its latest usable checkpoint."""
     trainer, settings, device_obj = load_trainer(path, device)
     writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec())
-    info = RunInfo(trainer.kind, trainer.title, trainer.config, settings, dev.describe(device_obj),
-                   trainer.series, trainer.panels, trainer.step, str(path), views=trainer.views(),
-                   episodes=trainer.episode_spec(), frames=trainer.frame_stream(),
-                   frames_per_step=trainer.frames_per_step)
+    info = _run_info(trainer, settings, device_obj, str(path))
     return PreparedRun(trainer, writer, info, settings)
 
 

@@ -95,6 +95,7 @@ class EpisodePlayer(QWidget):
         self.network_source = None
         self._source_network = None  # (step, network) once read from the source
         self._saliencies = {}        # id(episode) -> EpisodeSaliency, the newest three
+        self._noted_step = None      # the network step the readout names
         self._worker = None
         self._saliency = None        # EpisodeSaliency of the shown episode, while "where it looks" is on
         self._saliency_note = ""
@@ -261,21 +262,21 @@ class EpisodePlayer(QWidget):
 
     def _note_network(self) -> None:
         sal, ep = self._saliency, self.episode
-        step = sal.network_step
+        step = self._noted_step = sal.network_step
         if step is None:
             self._saliency_note = "where the network looks: reading the session's network…"
             return
-        whose = "the network that played" if step == ep.step else f"network of step {step:,}"
+        whose = "the network that played" if sal.exact_network else f"network of step {step:,}"
         self._saliency_note = f"blue: where it looks ({whose})"
         self.btn_looks.setToolTip(f"{self.btn_looks.toolTip().split(chr(10))[0]}\nShown: the saliency of "
-                                  + ("the network that played this game" if step == ep.step else
+                                  + ("the network that played this game" if sal.exact_network else
                                      f"the network saved at step {step:,} (this game was played at step "
                                      f"{ep.step:,}; the session file keeps only its newest networks)"))
 
     def _saliency_ready(self, saliency, t: int) -> None:
         if saliency is not self._saliency:
             return
-        if "reading" in self._saliency_note:  # the session's network has arrived
+        if saliency.network_step != self._noted_step:  # the session's network has arrived
             self._note_network()
             self._draw()
         elif t == self.t and not self.playing:
