@@ -34,7 +34,7 @@ class ExportMenu(QObject):
 
     def source(self) -> str | None:
         """The session file an export reads: one being written by a run here is not ready yet."""
-        if self.w.state != "idle" or not self.w.session_path:
+        if self.w.viewer.run_state != "idle" or not self.w.session_path:
             return None
         return self.w.session_path
 
@@ -61,7 +61,7 @@ class ExportMenu(QObject):
     def panel_png(self) -> None:
         from studio.session.export_images import panel_png
         panel = self._panel()
-        step = int(self.w.timeline.steps[self.w.timeline.slider.value()]) if len(self.w.timeline.steps) else None
+        step = self.w.viewer.step
         name = f"{panel}-step{step}.png" if step is not None else f"{panel}.png"
         out = panel and self._ask(f"Export {panel} as a picture", name, "PNG picture (*.png)")
         if out:

@@ -15,8 +15,8 @@ class LiveHistory(QObject):
         self.last_step = None  # the run's newest step, from its status
         # While the run goes on, the newest position of the timeline is the run itself ("live"); once it
         # has ended, it is the newest snapshot, as when the session is opened from its file.
-        window.timeline.set_live(True)
-        window.timeline.set_last_step(None)
+        window.viewer.set_live(True)
+        window.viewer.set_last_step(None)
         run = getattr(window, "run", None)
         if run is not None:
             run.sink.signals.status_ready.connect(self._status)
@@ -29,13 +29,13 @@ class LiveHistory(QObject):
     @Slot()
     def end(self) -> None:
         """The run has ended: the timeline's newest position shows the newest snapshot, not live pictures."""
-        timeline = self.window.timeline
+        viewer = self.window.viewer
         if self.window.live is not self:
             return  # another run's or a session's views are on screen by now
-        timeline.set_live(False)
-        timeline.set_last_step(self.last_step)
-        if timeline.at_newest() and len(timeline.steps):
-            self.show_step(int(timeline.steps[-1]))
+        viewer.set_live(False)
+        viewer.set_last_step(self.last_step)
+        if viewer.at_newest and len(viewer.steps):
+            self.show_step(viewer.step)
 
     def add(self, step: int, images: dict) -> None:
         self.add_many([(step, images)])
@@ -44,9 +44,8 @@ class LiveHistory(QObject):
         """(step, {panel: content}) pairs in step order; the timeline is extended once."""
         self.history.add_many(snapshots)
         self.steps, self.contents = self.history.steps, self.history.contents  # thinning makes new lists
-        timeline = self.window.timeline
-        timeline.setVisible(True)
-        timeline.extend_steps(self.all_steps())
+        self.window.timeline.setVisible(True)
+        self.window.viewer.extend_steps(self.all_steps())
 
     def all_steps(self):
         return self.history.all_steps()

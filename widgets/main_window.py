@@ -13,6 +13,7 @@ from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
+from studio.viewer.state import ViewerState
 from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
 from widgets.game_view import GameView
@@ -42,7 +43,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Training Studio")
         self.resize(1280, 800)
         self.run: TrainingThread | None = None
-        self.state = "idle"           # idle | running | paused | stopping
+        self.viewer = ViewerState()    # run state, banner and timeline position; the views render it
         self.info = None               # RunInfo of the current run
         self.current_config = None     # the config the trainer runs with now
         self.session_path = None
@@ -55,7 +56,7 @@ class MainWindow(QMainWindow):
         self.grids: dict[str, ImageGrid | LatentScatter] = {}
         self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
         self._game_split = None  # a tall game's live panels above its episode player
-        self.timeline = TimelineBar()
+        self.timeline = TimelineBar(self.viewer)
         self.timeline.setVisible(False)
         self.timeline.stepChosen.connect(self._step_chosen)
         self.live: LiveHistory | None = None     # the current run's snapshots, for its timeline
@@ -101,7 +102,9 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_status_bar()
         self.setup.model_chosen.connect(self._model_chosen)
-        self._set_state("idle")
+        self.viewer.events.run_state.connect(lambda _s: self._render_run_state())
+        self.viewer.events.message.connect(self._render_message)
+        self._render_run_state()
 
     # --- construction ---
     def _make_actions(self):
@@ -146,8 +149,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.lbl_file)
 
     # --- state ---
+    @property
+    def state(self) -> str:
+        return self.viewer.run_state
+
     def _set_state(self, state: str):
-        self.state = state
+        self.viewer.set_run_state(state)
+
+    def _render_run_state(self) -> None:
+        state = self.viewer.run_state
         self.act_start.setText({"idle": "Start", "running": "Pause", "paused": "Resume",
                                 "stopping": "Stopping…"}[state])
         self.act_start.setIcon(self._icons["pause" if state == "running" else "play"])
@@ -155,7 +165,7 @@ class MainWindow(QMainWindow):
         self.act_step.setEnabled(state in ("running", "paused"))
         self.act_stop.setEnabled(state in ("running", "paused"))
         self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
-        self.lbl_state.setText(state)
+        self.lbl_state.setText(self.viewer.state_label())
         for grid in self.grids.values():  # choices go to a live trainer; with none, there is nobody to ask
             if getattr(grid, "picker", None) is not None:
                 grid.picker.setEnabled(state in ("running", "paused"))
@@ -182,7 +192,7 @@ class MainWindow(QMainWindow):
         """Nothing on screen: no curves, panels, timeline, events or run numbers; the hint says what to do."""
         self.plots.setup([])
         self._remove_panels()
-        self.timeline.set_steps(np.zeros(0, np.int64))
+        self.viewer.set_steps(np.zeros(0, np.int64))
         self.timeline.setVisible(False)
         self.live = self.info = self._preview = self.session_path = self.current_config = None
         self.log.clear()
@@ -193,6 +203,9 @@ class MainWindow(QMainWindow):
         self.view_stack.setCurrentWidget(self.hint)
 
     def show_message(self, text: str, error: bool = False):
+        self.viewer.say(text, error)
+
+    def _render_message(self, text: str, error: bool) -> None:
         color = "#fde2e1" if error else "#e6f2e6"
         self.banner.setStyleSheet(f"background: {color}; padding: 6px; border-radius: 3px;")
         self.banner.setText(text)
@@ -281,8 +294,7 @@ class MainWindow(QMainWindow):
         self.run.worker.finished.connect(self._on_finished)
         self.run.worker.failed.connect(self._on_failed)
         self.run.thread.finished.connect(self._on_thread_done)
-        self._set_state("running")
-        self.lbl_state.setText("preparing…")
+        self.viewer.set_run_state("running", preparing=True)
         self.run.start()
 
     def pause(self):
@@ -337,24 +349,23 @@ class MainWindow(QMainWindow):
         for key, grid in self.grids.items():
             grid.source = lambda key=key: self._latest_image(key)
             if isinstance(grid, GameView) and info.frames is not None:  # the game at its own pace
-                grid.stream_from(info.frames, live=lambda: self.timeline.at_newest() and self.timeline.live)
+                grid.stream_from(info.frames, live=lambda: self.viewer.showing_live)
         self._connect_choices(info)
         self.live = LiveHistory(self)
-        self.timeline.set_steps(np.zeros(0, np.int64))
+        self.viewer.set_steps(np.zeros(0, np.int64))
         carry = self.sessions.take_carry(info)
         if carry is not None:  # a resumed session: its views go on from where the file was
             self.plots.add_batch(carry.metrics)
             self.live.add_many(carry.snapshots)
             for episode in carry.episodes:
                 self.player.add_episode(episode)
-        self._set_state(self.state)
+        self.viewer.set_run_state(self.state)  # prepared: no longer "preparing…"
         self.lbl_device.setText(info.device_name)
         rate = "00000.0 steps/s" + (" · 00,000 frames/s" if info.frames_per_step else "")
         self.lbl_rate.setFixedWidth(self.fontMetrics().horizontalAdvance(rate) + 12)
         self.lbl_rate.setToolTip(f"agent steps per second; each is {info.frames_per_step} frames of the game"
                                  if info.frames_per_step else "training steps per second")
         self.lbl_file.setText(info.session_path or "")
-        self.lbl_state.setText(self.state)
 
     def build_panels(self, panels, episodes) -> None:
         """Replace the panel views by one per panel (and an episode player for a game agent), and show
@@ -444,7 +455,7 @@ class MainWindow(QMainWindow):
     def _latest_image(self, key: str):
         """The newest picture for one panel, once: a view pulls each preview at most one time (a preview
         of the same step can differ, e.g. after the viewer chose other digits to interpolate)."""
-        if self._preview is None or key in self._pulled or not (self.timeline.at_newest() and self.timeline.live):
+        if self._preview is None or key in self._pulled or not self.viewer.showing_live:
             return None
         step, images = self._preview
         self._pulled.add(key)
@@ -470,11 +481,11 @@ class MainWindow(QMainWindow):
     def _step_chosen(self, step: int) -> None:
         """The timeline moved: a saved session shows that step; a run shows it from its kept snapshots,
         or, back at the newest, goes on with the live pictures."""
-        self.plots.mark_step(None if self.viewed is None and self.timeline.at_newest() else step)
+        self.plots.mark_step(None if self.viewed is None and self.viewer.at_newest else step)
         if self.viewed is not None:
             self.viewed.show_step(step)
         elif self.live is not None:
-            if self.timeline.at_newest() and self.timeline.live and self._preview is not None:
+            if self.viewer.showing_live and self._preview is not None:
                 self._pulled = set()
                 for grid in self.grids.values():
                     grid.refresher.now()

@@ -26,9 +26,9 @@ class SessionView:
         w.build_panels(self.panels, s.episode_spec)
         steps = s.steps()
         w.timeline.setVisible(len(steps) > 0)
-        w.timeline.set_live(False)  # the newest position is the newest snapshot: nothing trains here
-        w.timeline.set_last_step(s.last_step())
-        w.timeline.set_steps(steps)
+        w.viewer.set_live(False)  # the newest position is the newest snapshot: nothing trains here
+        w.viewer.set_last_step(s.last_step())
+        w.viewer.set_steps(steps)
         if len(steps):  # the window does not know this view yet: show the newest step here
             self.show_step(int(steps[-1]))
         w.log.clear()
@@ -60,10 +60,10 @@ class SessionView:
         w = self.window
         if delta.metrics.points:
             w.plots.add_batch(delta.metrics)
-            w.timeline.set_last_step(self.source.last_step())
+            w.viewer.set_last_step(self.source.last_step())
         if delta.steps_changed:
             w.timeline.setVisible(True)
-            w.timeline.extend_steps(self.source.steps())  # moves on only if it was at the newest
+            w.viewer.extend_steps(self.source.steps())  # moves on only if it was at the newest
         for line in delta.log:
             w.log.appendPlainText(line)
         if w.player is not None:

@@ -9,6 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QSpinBox, QWidget
 
+from studio.viewer.state import ViewerState
+
 LIVE = "live"
 STEP_TIP = "Type a step: panels show their last snapshot at or before it"
 LIVE_TIP = ("The panels show the run as it trains (their titles say at which step); type a step or move "
@@ -54,102 +56,99 @@ class StepBox(QSpinBox):
 
 
 class TimelineBar(QWidget):
-    stepChosen = Signal(int)  # a step of the timeline
+    """A view of the viewer state's timeline (studio/viewer/state.py): it draws `steps`, the position,
+    `live` and `last_step`, and writes the viewer's moves back to the state."""
+    stepChosen = Signal(int)  # a step of the timeline (echoes the state's `step` event)
 
-    def __init__(self, parent=None):
+    def __init__(self, state: ViewerState | None = None, parent=None):
         super().__init__(parent)
+        self.state = state if state is not None else ViewerState()
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(QLabel("Timeline"))
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setToolTip("Every panel as it was at this step (← → move one snapshot, Home / End)")
-        self.slider.valueChanged.connect(self._slid)
+        self.slider.valueChanged.connect(lambda index: self.state.choose(index))
         row.addWidget(self.slider, 1)
         self.step_box = StepBox()
         self.step_box.setPrefix("step ")
         self.step_box.setKeyboardTracking(False)  # jump when the typed step is complete
         self.step_box.setToolTip(STEP_TIP)
-        self.step_box.valueChanged.connect(self._typed)
+        self.step_box.valueChanged.connect(lambda step: self.state.choose_step(step))
         row.addWidget(self.step_box)
         self.where = QLabel("")
         row.addWidget(self.where)
-        self.steps = np.zeros(0, np.int64)
-        self.live = False        # a run is on: its newest position shows the live pictures
-        self.last_step = None    # how far training went (None: not known)
+        ev = self.state.events
+        self._bindings = [ev.steps.connect(lambda _s: self._render()), ev.step.connect(self._stepped),
+                          ev.live.connect(lambda _l: self._render()), ev.last_step.connect(lambda _s: self._render())]
+        self._render()
+
+    # Kept for the callers and tests that drive the bar; each only changes the state.
+    @property
+    def steps(self) -> np.ndarray:
+        return self.state.steps
+
+    @property
+    def live(self) -> bool:
+        return self.state.live
+
+    @property
+    def last_step(self):
+        return self.state.last_step
 
     def set_steps(self, steps: np.ndarray) -> None:
         """The snapshot steps; the slider goes to the last one."""
-        self._set_range(steps)
-        if len(self.steps):
-            self.go_to(len(self.steps) - 1, force=True)
-        else:
-            self._label(0)
+        self.state.set_steps(steps)
 
     def set_live(self, live: bool) -> None:
-        """Whether the panels at the newest position show a run as it trains (not a snapshot)."""
-        self.live = live
-        self._label(self.slider.value())
+        self.state.set_live(live)
 
     def set_last_step(self, step: int | None) -> None:
-        """The last step trained, said at the newest position when it is past the newest snapshot."""
-        self.last_step = step
-        self._label(self.slider.value())
+        self.state.set_last_step(step)
 
     def extend_steps(self, steps: np.ndarray) -> None:
         """More snapshot steps (a session still being written). A slider at the newest step follows the
         new ones; one the viewer moved back stays where it is."""
-        index = self.slider.value()
-        at_end = self.at_newest()
-        self._set_range(steps)
-        if at_end and len(self.steps):
-            self.go_to(len(self.steps) - 1, force=True)
-        else:
-            self._label(index)
+        self.state.extend_steps(steps)
 
-    def _set_range(self, steps: np.ndarray) -> None:
-        self.steps = np.asarray(steps, np.int64)
-        n = len(self.steps)
+    def at_newest(self) -> bool:
+        return self.state.at_newest
+
+    def go_to(self, index: int, force: bool = False) -> None:
+        self.state.choose(index, force)
+
+    def unbind(self) -> None:
+        for handle in self._bindings:
+            handle.disconnect()
+
+    def _stepped(self, step) -> None:
+        self._render()
+        if step is not None:
+            self.stepChosen.emit(int(step))
+
+    def _render(self) -> None:
+        st = self.state
+        n = len(st.steps)
         self.setEnabled(n > 0)
         for w in (self.slider, self.step_box):
             w.blockSignals(True)
         self.slider.setRange(0, max(0, n - 1))
-        self.step_box.setRange(0, int(self.steps[-1]) if n else 0)
+        self.slider.setValue(st.index)
+        self.step_box.setRange(0, int(st.steps[-1]) if n else 0)
         for w in (self.slider, self.step_box):
             w.blockSignals(False)
-
-    def at_newest(self) -> bool:
-        """Whether the slider is on the newest step (or there is none yet)."""
-        return len(self.steps) == 0 or self.slider.value() == len(self.steps) - 1
-
-    def go_to(self, index: int, force: bool = False) -> None:
-        index = int(np.clip(index, 0, len(self.steps) - 1))
-        changed = index != self.slider.value()
-        self.slider.blockSignals(True)
-        self.slider.setValue(index)
-        self.slider.blockSignals(False)
-        if changed or force:
-            self._show(index)
-
-    def _slid(self, index: int) -> None:
-        self._show(index)
-
-    def _typed(self, step: int) -> None:
-        index = max(0, int(np.searchsorted(self.steps, step, side="right")) - 1)
-        self.go_to(index, force=True)
-
-    def _show(self, index: int) -> None:
-        self._label(index)
-        self.stepChosen.emit(int(self.steps[index]))
+        self._label(st.index)
 
     def _label(self, index: int) -> None:
         """The step box and the words beside it for position `index`."""
-        n = len(self.steps)
-        live = self.live and (n == 0 or index == n - 1)
+        steps = self.state.steps
+        n = len(steps)
+        live = self.state.live and (n == 0 or index == n - 1)
         box = self.step_box
         box.blockSignals(True)
         box.live = live
         box.setPrefix("" if live else "step ")
-        box.setValue(int(self.steps[index]) if n else 0)
+        box.setValue(int(steps[index]) if n else 0)
         box.refresh()
         box.blockSignals(False)
         box.setToolTip(LIVE_TIP if live else STEP_TIP)
@@ -159,7 +158,8 @@ class TimelineBar(QWidget):
             self.where.setText("")
         else:
             text = f"snapshot {index + 1} of {n}"
-            newest = int(self.steps[-1])
-            if index == n - 1 and self.last_step is not None and self.last_step > newest:
-                text += f"; trained on to step {self.last_step:,}"
+            newest = int(steps[-1])
+            last = self.state.last_step
+            if index == n - 1 and last is not None and last > newest:
+                text += f"; trained on to step {last:,}"
             self.where.setText(text)
