@@ -12,8 +12,6 @@ import argparse
 import json
 import signal
 import sys
-import tempfile
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -267,7 +265,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a bug: keep the traceback for a report, show one line
-        log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
-        log.write_text(traceback.format_exc())
-        print(f"error: internal error ({type(exc).__name__}: {exc}); details in {log}", file=sys.stderr)
+        from studio.app_log import log_exception
+        where = log_exception(f"internal error in {argv[0]}")
+        print(f"error: internal error ({type(exc).__name__}: {exc}){where}", file=sys.stderr)
         return 1

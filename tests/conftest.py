@@ -57,3 +57,11 @@ def _collect_garbage_between_tests():
     yield
     import gc
     gc.collect()
+
+
+@pytest.fixture(autouse=True)
+def _private_settings_and_logs(tmp_path, monkeypatch):
+    """Every test has its own settings store and log folder: a window must not remember another test's
+    (or the developer's) model and layout, nor write into their log."""
+    monkeypatch.setenv("TRAINING_STUDIO_SETTINGS", str(tmp_path / "settings" / "studio.ini"))
+    monkeypatch.setenv("TRAINING_STUDIO_LOGS", str(tmp_path / "logs"))

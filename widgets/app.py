@@ -2,9 +2,6 @@
 import argparse
 import os
 import sys
-import tempfile
-import traceback
-from pathlib import Path
 
 
 def _has_screen() -> bool:
@@ -17,14 +14,11 @@ def _install_excepthook(window) -> None:
     """A bug in a GUI slot is shown in the window and logged; the window stays usable."""
     from PySide6.QtCore import QTimer
 
-    log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
+    from studio.app_log import log_exception
 
     def hook(typ, value, tb):
-        try:
-            log.write_text("".join(traceback.format_exception(typ, value, tb)))
-        except OSError:
-            pass
-        text = f"Internal error: {typ.__name__}: {value} (details in {log})"
+        where = log_exception("internal error in the window", exc_info=(typ, value, tb))
+        text = f"Internal error: {typ.__name__}: {value}{where}"
         # Widgets belong to the GUI thread: from any other thread, post the message to it.
         QTimer.singleShot(0, window, lambda: window.show_message(text, error=True))
 

@@ -102,10 +102,13 @@ class ExportMenu(QObject):
         return keys[titles.index(title)] if ok else None
 
     def _ask(self, title: str, name: str, filters: str) -> str | None:
-        folder = Path(self.source()).parent
-        out, chosen = QFileDialog.getSaveFileName(self.w, title, str(folder / name), filters)
+        settings = self.w.memory.settings
+        folder = settings.folder("export") or str(Path(self.source()).parent)  # where the last export went
+        out, chosen = QFileDialog.getSaveFileName(self.w, title, str(Path(folder) / name), filters)
         if out and not Path(out).suffix:  # no suffix typed: the chosen filter's
             out += chosen[chosen.index("*") + 1: chosen.index(")")] if "*" in chosen else ""
+        if out:
+            settings.set_folder("export", out)
         return out or None
 
     def _run(self, export, out: str) -> None:

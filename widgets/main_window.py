@@ -17,18 +17,19 @@ from studio.viewer.state import ViewerState
 from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
 from widgets.game_view import GameView
-from widgets.export_menu import ExportMenu
 from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
 from widgets.latent_scatter import LatentScatter
 from widgets.value_bars import ValueBars
 from widgets.main_thread_gc import install_main_thread_gc
+from widgets.menus import Menus
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
 from widgets.run_keys import RunKeys
 from widgets.session_actions import SessionActions
 from widgets.setup_panel import SetupPanel
 from widgets.timeline import TimelineBar
+from widgets.window_memory import WindowMemory
 from widgets.worker import TrainingThread
 
 
@@ -85,13 +86,13 @@ class MainWindow(QMainWindow):
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(0, 0, 0, 0)
         mid.addWidget(self.banner)
-        body = QSplitter(Qt.Vertical)
+        self.body_split = body = QSplitter(Qt.Vertical)
         body.addWidget(self.view_stack)
         body.addWidget(self.log)
         body.setSizes([640, 110])
         mid.addWidget(self.timeline)
         mid.addWidget(body)
-        main = QSplitter(Qt.Horizontal)
+        self.main_split = main = QSplitter(Qt.Horizontal)
         main.addWidget(self.setup)
         main.addWidget(middle)
         main.setSizes([330, 950])
@@ -100,15 +101,20 @@ class MainWindow(QMainWindow):
         self._status = None
         self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
+        self.memory = WindowMemory(self)   # before the menus: View ▸ Reset Layout and Open Recent use it
+        self.menus = Menus(self)
+        self.sessions.opened.connect(self.memory.settings.add_recent)
         self._make_status_bar()
         self.setup.model_chosen.connect(self._model_chosen)
         self.viewer.events.run_state.connect(lambda _s: self._render_run_state())
         self.viewer.events.message.connect(self._render_message)
         self._render_run_state()
+        self.memory.restore()
 
     # --- construction ---
     def _make_actions(self):
         bar = QToolBar("Run")
+        bar.setObjectName("run-toolbar")  # saveState() names what it saves by objectName
         bar.setMovable(False)
         self.addToolBar(bar)
         bar.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
@@ -129,12 +135,6 @@ class MainWindow(QMainWindow):
         self.run_keys = RunKeys(self, (self.act_start, self.act_step, self.act_stop, self.sessions.act_resume))
         bar.addSeparator()
         bar.addAction(self.sessions.act_resume)
-        menu = self.menuBar().addMenu("&File")
-        menu.addAction(self.sessions.act_open)
-        menu.addAction(self.sessions.act_list)
-        menu.addAction(self.sessions.act_resume)
-        menu.addAction(self.sessions.act_compare)
-        self.exports = ExportMenu(self, menu)
 
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel(NO_STEP), QLabel(NO_RATE), QLabel(NO_CLOCK)
@@ -212,6 +212,14 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(bool(text))
 
     # --- user actions ---
+    def new_run(self) -> None:
+        """File ▸ New Run: an empty window with the form, ready for Start (a run on screen goes on)."""
+        if self.state != "idle":
+            self.show_message("A run is on: stop it (Ctrl+.) before setting up a new one.", error=True)
+            return
+        self.close_viewed()
+        self.clear_views()
+
     def start_or_pause(self):
         if self.state == "idle":
             self.start()
@@ -366,6 +374,8 @@ class MainWindow(QMainWindow):
         self.lbl_rate.setToolTip(f"agent steps per second; each is {info.frames_per_step} frames of the game"
                                  if info.frames_per_step else "training steps per second")
         self.lbl_file.setText(info.session_path or "")
+        if info.session_path:
+            self.memory.settings.add_recent(info.session_path)
 
     def build_panels(self, panels, episodes) -> None:
         """Replace the panel views by one per panel (and an episode player for a game agent), and show
@@ -552,4 +562,5 @@ class MainWindow(QMainWindow):
         self.close_viewed()
         if self.player is not None:
             self.player.close_worker()
+        self.memory.save()
         event.accept()

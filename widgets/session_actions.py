@@ -4,7 +4,7 @@ import shutil
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QStyle
 
@@ -19,6 +19,8 @@ LIVE_SECONDS = 10.0   # a file that grew this recently counts as being written
 
 
 class SessionActions(QObject):
+    opened = Signal(str)  # a session file is on screen (for File ▸ Open Recent)
+
     def __init__(self, window):
         super().__init__(window)
         self.w = window
@@ -46,9 +48,11 @@ class SessionActions(QObject):
 
     # --- opening ---
     def choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self.w, "Open a session", str(sessions_dir()),
+        settings = self.w.memory.settings
+        path, _ = QFileDialog.getOpenFileName(self.w, "Open a session", settings.folder("open") or str(sessions_dir()),
                                               "Training Studio sessions (*.h5 *.hdf5);;All files (*)")
         if path:
+            settings.set_folder("open", path)
             self.open(path)
 
     def show_list(self) -> None:
@@ -108,6 +112,7 @@ class SessionActions(QObject):
         self._grew_at = None
         self.act_resume.setEnabled(not r.newer)
         self.timer.start()
+        self.opened.emit(str(path))
         return True
 
     def close(self) -> None:

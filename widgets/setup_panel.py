@@ -5,7 +5,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QScrollArea,
                                QSpinBox, QVBoxLayout, QWidget)
 
+from studio import config as cfg
 from studio import device as dev
+from studio.errors import ConfigError, StudioError
 from studio.data.sources import available_sources
 from studio.run_settings import RunSettings
 from studio.trainers.registry import TRAINERS
@@ -68,6 +70,8 @@ class SetupPanel(QWidget):
         outer.addWidget(run_box)
 
         self._showing = False  # show_model is setting the combo
+        self.kept: dict[str, tuple[str | None, dict]] = {}  # per model: the preset and form values last shown
+        self._form_kind: str | None = None
         self.model.currentIndexChanged.connect(self._model_picked)
         self.preset.activated.connect(self._preset_picked)
         self._model_picked()
@@ -76,6 +80,7 @@ class SetupPanel(QWidget):
         return self.model.currentData()
 
     def _model_picked(self, *_):
+        self._keep_form()
         cls = TRAINERS[self.kind()]
         self.preset.blockSignals(True)
         self.preset.clear()
@@ -86,11 +91,44 @@ class SetupPanel(QWidget):
             self.form.setParent(None)
         self.form = ConfigForm(cls.config_cls)
         self.form.set_values(cls.presets[cls.default_preset])
+        self._form_kind = self.kind()
+        self.restore_form(self.kind())
         self.hyper_layout.addWidget(self.form)
         self._show_data_choice()
         self.model_changed.emit(self.kind())
         if not self._showing:
             self.model_chosen.emit(self.kind())
+
+    def _keep_form(self) -> None:
+        """Remember the form of the model being left, so coming back to it shows the person's values."""
+        if self.form is None or self._form_kind is None:
+            return
+        try:
+            self.kept[self._form_kind] = (self.preset.currentText() or None, cfg.to_dict(self.form.config()))
+        except ConfigError:
+            pass  # a half-typed value: keep what was remembered before
+
+    def restore_form(self, kind: str) -> None:
+        """The values remembered for `kind` (this launch or an earlier one); whatever no longer fits this
+        version's settings falls back to the preset."""
+        preset, values = self.kept.get(kind, (None, None))
+        if values is None:
+            return
+        cls = TRAINERS[kind]
+        if preset in cls.presets:
+            self.preset.setCurrentText(preset)
+        base = cls.presets[self.preset.currentText()]
+        known = {f.name for f in cfg.fields_of(cls.config_cls)}
+        try:
+            self.form.set_values(cfg.from_dict(cls.config_cls, {k: v for k, v in values.items() if k in known},
+                                               base=base))
+        except (StudioError, TypeError, ValueError):
+            self.form.set_values(base)
+
+    def remembered(self) -> dict[str, tuple[str | None, dict]]:
+        """Every model's preset and values, the one on screen included (for the settings store)."""
+        self._keep_form()
+        return dict(self.kept)
 
     def _uses_data(self) -> bool:
         return getattr(TRAINERS[self.kind()], "uses_data", True)

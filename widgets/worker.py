@@ -4,10 +4,7 @@ The worker never touches a widget; it only emits signals (queued to the GUI thre
 batches are all delivered; for preview images only the newest matters, so a preview that the GUI
 has not picked up yet is replaced rather than queued behind others.
 """
-import tempfile
 import threading
-import traceback
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -76,12 +73,8 @@ class QtSink(Sink):
 
 
 def _log_traceback() -> str:
-    try:
-        log = Path(tempfile.gettempdir()) / "training-studio-error.txt"
-        log.write_text(traceback.format_exc())
-        return f" (details in {log})"
-    except OSError:
-        return ""
+    from studio.app_log import log_exception
+    return log_exception("training stopped by an internal error")
 
 
 class TrainingWorker(QObject):

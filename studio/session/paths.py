@@ -5,9 +5,17 @@ from pathlib import Path
 
 
 def sessions_dir() -> Path:
-    """$TRAINING_STUDIO_SESSIONS, else ~/TrainingStudio/sessions."""
+    """$TRAINING_STUDIO_SESSIONS, else the platform's user data folder (platformdirs: on Linux
+    ~/.local/share/training-studio/sessions). A machine that already has sessions in the folder earlier
+    versions used keeps using it, so none of them drops out of the Sessions list."""
     env = os.environ.get("TRAINING_STUDIO_SESSIONS")
-    return Path(env).expanduser() if env else Path.home() / "TrainingStudio" / "sessions"
+    if env:
+        return Path(env).expanduser()
+    legacy = Path.home() / "TrainingStudio" / "sessions"  # where versions before issue 13 saved
+    if legacy.is_dir() and any(legacy.glob("*.h5")):
+        return legacy
+    import platformdirs
+    return platformdirs.user_data_path("training-studio", appauthor=False) / "sessions"
 
 
 def new_session_path(kind: str, folder: Path | None = None) -> Path:
