@@ -35,6 +35,15 @@ class Menus:
         run.addAction(w.sessions.act_resume)
 
         view = bar.addMenu("&View")
+        self._add(view, "log_y", "Log-Scale &Y", w.plots.set_log_y, "Ctrl+Shift+L",
+                  "Curves on a logarithmic y axis (losses that span decades)", checked=False)
+        smoothing = view.addMenu("&Smoothing")
+        for value, text in ((0, "None (raw points)"), (60, "Light (0.6)"), (90, "Normal (0.9)"), (99, "Heavy (0.99)")):
+            act = smoothing.addAction(text)
+            act.triggered.connect(lambda *_, v=value: w.plots.smoothing.setValue(v))
+        self._add(view, "save_curves", "Save &Curves as Picture…", self._save_curves, "Ctrl+Shift+S",
+                  "The curves as on screen, as PNG or SVG")
+        view.addSeparator()
         self._add(view, "log", "Event &Log", w.log.setVisible, None, "Show the run's events below the views",
                   checked=True)
         self._add(view, "full_screen", "&Full Screen", self._full_screen, QKeySequence.FullScreen,
@@ -107,6 +116,24 @@ class Menus:
             self.w.showFullScreen()
         else:
             self.w.showNormal()
+
+    def _save_curves(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+        settings = self.w.memory.settings
+        folder = Path(settings.folder("export") or Path.home())
+        out, chosen = QFileDialog.getSaveFileName(self.w, "Save the curves", str(folder / "curves.png"),
+                                                  "PNG picture (*.png);;SVG drawing (*.svg)")
+        if not out:
+            return
+        if not Path(out).suffix:
+            out += ".svg" if "svg" in chosen else ".png"
+        try:
+            self.w.plots.save_picture(out)
+        except Exception as exc:  # noqa: BLE001 - a full disk or a bad path: one line, the window goes on
+            self.w.show_message(f"Not saved: {type(exc).__name__}: {exc}", error=True)
+            return
+        settings.set_folder("export", out)
+        self.w.show_message(f"Saved the curves to {out}.")
 
     # --- Help ---
     def show_shortcuts(self) -> None:

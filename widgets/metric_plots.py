@@ -4,11 +4,14 @@ One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batc
 what is drawn is a min/max decimation of the visible range to about one bucket per pixel, so a curve
 of a million steps costs the GUI thread what one of a thousand does; redraws keep to a time budget.
 """
+from pathlib import Path
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from widgets.plot_readout import PlotReadout
 from widgets.refresh import BudgetedRefresh, TimedGraphicsLayout
 
 REDRAW_MIN_S, REDRAW_SHARE = 0.2, 0.02  # at most 5 redraws/s, and at most 2% of the GUI thread's time
@@ -163,14 +166,18 @@ class MetricPlots(QWidget):
         self.plot_of: dict[str, str] = {}
         self.unsmoothed: set[str] = set()  # keys drawn as points joined by lines, no moving average
         self.markers: dict[str, pg.InfiniteLine] = {}  # where the timeline is, one line per plot
+        self.labels: dict[str, str] = {}  # series key -> its name on screen
+        self.log_y = False
         self._dirty = set()
         self.refresher = BudgetedRefresh(self.redraw, REDRAW_MIN_S, REDRAW_SHARE, self)
         self.view.refresher = self.refresher
+        self.readout = PlotReadout(self)
 
     def setup(self, series) -> None:
         """Forget the old run and lay out empty plots for these series."""
+        self.readout.reset()
         self.view.clear()
-        for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed, self.markers):
+        for d in (self.buffers, self.curves, self.plots, self.plot_of, self.unsmoothed, self.markers, self.labels):
             d.clear()
         self._dirty.clear()
         groups = {}
@@ -194,6 +201,7 @@ class MetricPlots(QWidget):
             plot.getAxis("bottom").setHeight(36 if last else 22)
             # Zooming or panning shows other points: redraw that plot's curves for the new range.
             plot.sigXRangeChanged.connect(lambda _vb, _r, name=name: self._range_changed(name))
+            plot.setLogMode(y=self.log_y)
             self.plots[name] = plot
         for i, s in enumerate(series):
             plot = self.plots[s.plot]
@@ -206,6 +214,7 @@ class MetricPlots(QWidget):
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot
+            self.labels[s.key] = s.label
             if not s.smooth:
                 self.unsmoothed.add(s.key)
         self._fit_legends()
@@ -282,6 +291,40 @@ class MetricPlots(QWidget):
             line.setVisible(step is not None)
             if step is not None:
                 line.setValue(step)
+
+    def set_log_y(self, on: bool) -> None:
+        """Log-scale y on every plot (losses spanning decades); points ≤ 0 are left out of the drawing."""
+        self.log_y = on
+        for plot in self.plots.values():
+            plot.setLogMode(y=on)
+        self._dirty.update(self.buffers)
+        self.refresher.now()
+
+    def save_picture(self, path: str) -> None:
+        """The curves as they are on screen, as PNG or SVG (by the file's suffix)."""
+        self.readout.hide()
+        if not str(path).lower().endswith(".svg"):
+            from pyqtgraph.exporters import ImageExporter
+            ImageExporter(self.view.scene()).export(str(path))
+            return
+        # Qt's own SVG painter: pyqtgraph's SVGExporter fails on the path data Qt 6 writes.
+        from PySide6.QtCore import QRectF, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+        size = self.view.size()
+        gen = QSvgGenerator()
+        gen.setFileName(str(path))
+        gen.setSize(QSize(size.width(), size.height()))
+        gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
+        gen.setTitle("Training Studio curves")
+        gen.setResolution(self.view.logicalDpiX())  # else 90 dpi: the drawing is scaled against its own axes
+        painter = QPainter(gen)
+        try:
+            self.view.render(painter)
+        finally:
+            painter.end()
+        if not Path(path).exists():
+            raise OSError(f"{path} could not be written")
 
     def point_count(self) -> int:
         return sum(b.n for b in self.buffers.values())
