@@ -3,7 +3,7 @@ docs/window.png.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python scripts/screenshot.py [seconds] [--model vae]
         [--preset "2-D latent (manifold view)"] [--set eval_every=1000 ...] [--size 1000x700]
-        [--out docs/window-vae.png] [--stop] [--looks FRAME]
+        [--out docs/window-vae.png] [--stop] [--looks FRAME] [--theme dark] [--presentation]
 """
 import argparse
 import os
@@ -16,10 +16,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("TRAINING_STUDIO_SESSIONS", tempfile.mkdtemp(prefix="studio-shot-"))
+# A private settings store: the picture shows the defaults, not this machine's remembered layout.
+os.environ.setdefault("TRAINING_STUDIO_SETTINGS", os.path.join(tempfile.mkdtemp(prefix="studio-shot-"), "s.ini"))
 
 
 def main(seconds: float, model: str, preset: str | None, overrides: list[str], out: Path,
-         size: tuple[int, int] = (1400, 900), stop: bool = False, looks: int | None = None) -> None:
+         size: tuple[int, int] = (1400, 900), stop: bool = False, looks: int | None = None,
+         theme: str = "light", presentation: bool = False) -> None:
     from PySide6.QtWidgets import QApplication
 
     from studio import config as cfg
@@ -28,6 +31,7 @@ def main(seconds: float, model: str, preset: str | None, overrides: list[str], o
     app = QApplication([])
     window = MainWindow()
     window.resize(*size)
+    window.set_appearance(theme, presentation)
     window.show()
     window.setup.select_model(model)
     if preset:
@@ -78,6 +82,8 @@ if __name__ == "__main__":
     p.add_argument("--stop", action="store_true", help="stop the run (and save) before the picture")
     p.add_argument("--looks", type=int, metavar="FRAME",
                    help="show 'where the network looks' on this frame of the newest recorded game")
+    p.add_argument("--theme", choices=("light", "dark", "system"), default="light")
+    p.add_argument("--presentation", action="store_true", help="presentation mode (large fonts and lines)")
     a = p.parse_args()
     main(a.seconds, a.model, a.preset, a.set, a.out, tuple(int(x) for x in a.size.split("x")),
-         a.stop, a.looks)
+         a.stop, a.looks, a.theme, a.presentation)

@@ -3,9 +3,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter,
                                QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget)
 
@@ -23,6 +24,7 @@ from widgets.latent_scatter import LatentScatter
 from widgets.value_bars import ValueBars
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.menus import Menus
+from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
 from widgets.run_keys import RunKeys
@@ -101,6 +103,7 @@ class MainWindow(QMainWindow):
         self._status = None
         self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
+        self.appearance = Appearance()
         self.memory = WindowMemory(self)   # before the menus: View ▸ Reset Layout and Open Recent use it
         self.menus = Menus(self)
         self.sessions.opened.connect(self.memory.settings.add_recent)
@@ -110,6 +113,9 @@ class MainWindow(QMainWindow):
         self.viewer.events.message.connect(self._render_message)
         self._render_run_state()
         self.memory.restore()
+        hints = QGuiApplication.styleHints()
+        if hasattr(hints, "colorSchemeChanged"):  # Qt ≥ 6.5: the desktop switched between light and dark
+            hints.colorSchemeChanged.connect(lambda *_: self.set_appearance() if self.appearance.choice == "system" else None)
 
     # --- construction ---
     def _make_actions(self):
@@ -206,10 +212,23 @@ class MainWindow(QMainWindow):
         self.viewer.say(text, error)
 
     def _render_message(self, text: str, error: bool) -> None:
-        color = "#fde2e1" if error else "#e6f2e6"
-        self.banner.setStyleSheet(f"background: {color}; padding: 6px; border-radius: 3px;")
+        theme = self.appearance.theme
+        color = theme.banner_error if error else theme.banner_ok
+        self.banner.setStyleSheet(f"background: {color}; color: {theme.banner_text}; padding: 6px; border-radius: 3px;")
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
+
+    def set_appearance(self, choice: str | None = None, presentation: bool | None = None) -> None:
+        """View ▸ Theme and Presentation Mode: the app's palette and fonts, every plot of this window and
+        of its compare windows, the curves' line width and the banner."""
+        a = self.appearance
+        choice = a.choice if choice is None else choice
+        presentation = a.presentation if presentation is None else presentation
+        a.set(choice, presentation, roots=[self] + list(self.sessions.comparisons))
+        self.plots.set_line_width(2.0 if presentation else 1.0)
+        self.plots.readout.label.fill = pg.mkBrush(*a.theme.readout_fill)
+        self._render_message(*self.viewer.message)
+        self.menus.show_appearance(a.choice, a.presentation)
 
     # --- user actions ---
     def new_run(self) -> None:
@@ -415,6 +434,7 @@ class MainWindow(QMainWindow):
                 self.panel_layout.addWidget(self.player, len(panels), 0)
                 for row in range(len(panels) + 1):
                     self.panel_layout.setRowStretch(row, 1)
+        restyle(self.panels, self.appearance.theme, self.appearance.scale)
         # Panels in two columns (or a game and its player) need about as much room as the curves.
         total = sum(self.views.sizes())
         shown = len(panels) + (self.player is not None)

@@ -3,7 +3,7 @@ shortcut shown beside it (Qt draws the shortcut of an action in a menu)."""
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QKeySequence
 
 from widgets.export_menu import ExportMenu
 
@@ -48,6 +48,18 @@ class Menus:
                   checked=True)
         self._add(view, "full_screen", "&Full Screen", self._full_screen, QKeySequence.FullScreen,
                   "Fill the screen (a projector, a small laptop)", checked=False)
+        view.addSeparator()
+        theme = view.addMenu("&Theme")
+        self.theme_group = QActionGroup(w)
+        self.theme_actions = {}
+        for choice, text in (("light", "&Light"), ("dark", "&Dark"), ("system", "Follow the &System")):
+            act = theme.addAction(text)
+            act.setCheckable(True)
+            act.triggered.connect(lambda *_, c=choice: w.set_appearance(choice=c))
+            self.theme_group.addAction(act)
+            self.theme_actions[choice] = act
+        self._add(view, "presentation", "&Presentation Mode", lambda on: w.set_appearance(presentation=on),
+                  "Ctrl+Shift+P", "Large fonts and lines, to read from the back of a classroom", checked=False)
         view.addSeparator()
         self._add(view, "reset_layout", "&Reset Layout", w.memory.reset_layout, None,
                   "Back to the window's first size and arrangement")
@@ -94,6 +106,14 @@ class Menus:
             if top.menu() is not None:
                 walk(top.menu(), top.menu().title().replace("&", ""))
         return found
+
+    def show_appearance(self, choice: str, presentation: bool) -> None:
+        """Check the items that match the appearance (without triggering them again)."""
+        self.theme_actions[choice].setChecked(True)
+        act = self.actions["presentation"]
+        act.blockSignals(True)
+        act.setChecked(presentation)
+        act.blockSignals(False)
 
     # --- File ▸ Open Recent ---
     def _fill_recent(self) -> None:

@@ -168,6 +168,7 @@ class MetricPlots(QWidget):
         self.markers: dict[str, pg.InfiniteLine] = {}  # where the timeline is, one line per plot
         self.labels: dict[str, str] = {}  # series key -> its name on screen
         self.log_y = False
+        self.line_width = 1.0
         self._dirty = set()
         self.refresher = BudgetedRefresh(self.redraw, REDRAW_MIN_S, REDRAW_SHARE, self)
         self.view.refresher = self.refresher
@@ -214,6 +215,11 @@ class MetricPlots(QWidget):
             self.curves[s.key] = (raw, smooth)
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot
+            if self.line_width != 1.0:
+                for curve in (raw, smooth):
+                    pen = pg.mkPen(curve.opts["pen"])
+                    pen.setWidthF(self.line_width * (2 if curve is smooth else 1))
+                    curve.setPen(pen)
             self.labels[s.key] = s.label
             if not s.smooth:
                 self.unsmoothed.add(s.key)
@@ -291,6 +297,15 @@ class MetricPlots(QWidget):
             line.setVisible(step is not None)
             if step is not None:
                 line.setValue(step)
+
+    def set_line_width(self, width: float) -> None:
+        """Thicker curves for a projector (presentation mode); 1 is the fast default."""
+        self.line_width = width
+        for raw, smooth in self.curves.values():
+            for curve, w in ((raw, width), (smooth, width * (2 if width > 1 else 1))):
+                pen = pg.mkPen(curve.opts["pen"])
+                pen.setWidthF(w)
+                curve.setPen(pen)
 
     def set_log_y(self, on: bool) -> None:
         """Log-scale y on every plot (losses spanning decades); points ≤ 0 are left out of the drawing."""

@@ -74,7 +74,9 @@ class SessionActions(QObject):
 
     def compare(self, paths) -> None:
         from widgets.compare_view import CompareView
+        from widgets.themes import restyle
         view = CompareView(paths)
+        restyle(view, self.w.appearance.theme, self.w.appearance.scale)
         view.setAttribute(Qt.WA_DeleteOnClose)
         view.destroyed.connect(lambda *_: self.comparisons.remove(view) if view in self.comparisons else None)
         self.comparisons.append(view)

@@ -36,6 +36,7 @@ class WindowMemory:
         self._apply({key: s.blob(f"layout/{key}") for key in self._default})
         for kind, (preset, values) in self._forms().items():
             w.setup.kept[kind] = (preset, values)
+        w.set_appearance(s.text("theme") or "light", s.text("presentation") == "on")
         kind = s.model()
         if kind is not None and w.setup.model.findData(kind) >= 0:
             w.setup.select_model(kind)
@@ -55,6 +56,8 @@ class WindowMemory:
         for key, blob in self._layout().items():
             s.set_blob(f"layout/{key}", blob)
         s.set_model(self.w.setup.kind())
+        s.set_text("theme", self.w.appearance.choice)
+        s.set_text("presentation", "on" if self.w.appearance.presentation else "off")
         for kind, (preset, values) in self.w.setup.remembered().items():
             s.set_model_form(kind, preset, values)
         s.sync()
