@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from studio import config as cfg
+from studio.budget import NOTE as BUDGET_NOTE, BudgetWatch
 from studio.control import Control
 from studio.errors import DiskFull
 from studio.session.checkpoint import pack, unpack
@@ -39,12 +40,14 @@ class Runner:
     def __init__(self, trainer, control: Control, sink: Sink, info: RunInfo, *, max_steps: int | None = None,
                  snapshot_every: int = 100, checkpoint_seconds: float = 60.0,
                  emit_seconds: float = 0.1, preview_seconds: float | None = 0.25, clock=time.monotonic,
-                 tuner=None):
+                 tuner=None, budget=None):
         self.trainer, self.control, self.sink, self.info = trainer, control, sink, info
         self.tuner = tuner  # studio.threads.ThreadTuner: torch's CPU threads follow the machine's load
         if tuner is not None:
             tuner.on_change = self._threads_changed
         self.max_steps, self.snapshot_every = max_steps, snapshot_every
+        # A budget (studio/budget.py) with a metric unknown to this model is refused here, before training.
+        self.budget = BudgetWatch(budget, trainer.series, trainer.step) if budget is not None and budget.is_set() else None
         self.checkpoint_seconds, self.emit_seconds, self.preview_seconds = checkpoint_seconds, emit_seconds, preview_seconds
         self.clock = clock
         self._pending = {s.key: ([], []) for s in trainer.series}
@@ -73,6 +76,8 @@ class Runner:
                 values.clear()
         if points:
             self.sink.metrics(MetricBatch(points))
+            if self.budget is not None:
+                self.budget.metrics(points)
         return finite
 
     def _status(self, state: str, elapsed: float | None = None) -> None:
@@ -204,6 +209,8 @@ class Runner:
         now = self.clock()
         last_emit = last_ckpt = self._last_preview_at = self._step_start = now
         window_step, window_t = t.step, now
+        if self.budget is not None:
+            self.budget.start_elapsed = self.elapsed
         try:
             if t.step == 0 or snapshot_due(t.step, self.snapshot_every):
                 self._snapshot()
@@ -253,6 +260,11 @@ class Runner:
                 if stepping or self._preview_due(now - self._last_preview_at):
                     self._preview()
                     self._last_preview_at = now
+                spent = self.budget.spent(t.step, self.elapsed) if self.budget is not None else ""
+                if spent:
+                    sink.event(Event(t.step, "info", f"{BUDGET_NOTE}{spent}; stopped and saved"))
+                    reason = "finished"
+                    break
                 if now - last_ckpt >= self.checkpoint_seconds:
                     if not self._flush_metrics():
                         self._halt_on_nonfinite()

@@ -91,7 +91,7 @@ def thread_tuner_for(prepared: PreparedRun):
 
 
 def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | None = None,
-                preview_seconds: float | None = 0.25, emit_seconds: float = 0.1):
+                preview_seconds: float | None = 0.25, emit_seconds: float = 0.1, budget=None):
     """A Runner reporting to `sinks` and then to the session file (last, so a full disk is reported
     only after the window has shown the points)."""
     from studio.runner import Runner
@@ -100,4 +100,4 @@ def make_runner(prepared: PreparedRun, control, sinks=(), *, max_steps: int | No
     return Runner(prepared.trainer, control, MultiSink(chain), prepared.info, max_steps=max_steps,
                   snapshot_every=prepared.settings.snapshot_every,
                   checkpoint_seconds=prepared.settings.checkpoint_seconds, preview_seconds=preview_seconds,
-                  emit_seconds=emit_seconds, tuner=thread_tuner_for(prepared))
+                  emit_seconds=emit_seconds, tuner=thread_tuner_for(prepared), budget=budget)

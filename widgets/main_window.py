@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter,
                                QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget)
 
+from studio.budget import NOTE as BUDGET_NOTE, Budget, eta_seconds
 from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
@@ -24,6 +25,7 @@ from widgets.latent_scatter import LatentScatter
 from widgets.value_bars import ValueBars
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.menus import Menus
+from widgets.notifier import Notifier
 from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
@@ -104,6 +106,9 @@ class MainWindow(QMainWindow):
         self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
         self.appearance = Appearance()
+        self.budget = Budget()          # the next run's (Run ▸ Run Budget…)
+        self._budget_from, self._ended_note = None, ""
+        self.notifier = Notifier(self)
         self.memory = WindowMemory(self)   # before the menus: View ▸ Reset Layout and Open Recent use it
         self.menus = Menus(self)
         self.sessions.opened.connect(self.memory.settings.add_recent)
@@ -145,6 +150,7 @@ class MainWindow(QMainWindow):
     def _make_status_bar(self):
         self.lbl_step, self.lbl_rate, self.lbl_time = QLabel(NO_STEP), QLabel(NO_RATE), QLabel(NO_CLOCK)
         self.lbl_device, self.lbl_state, self.lbl_file = QLabel(""), QLabel(""), QLabel("")
+        self.lbl_budget = QLabel("")  # the run budget and its ETA (Run ▸ Run Budget…)
         # Fixed widths: a label that grows with its text would re-lay out the window at every update.
         metrics = self.fontMetrics()
         for w, template in ((self.lbl_state, "preparing…"), (self.lbl_step, "step 00,000,000"),
@@ -152,6 +158,8 @@ class MainWindow(QMainWindow):
                             (self.lbl_device, "CPU (00 threads)")):
             w.setFixedWidth(metrics.horizontalAdvance(template) + 12)
             self.statusBar().addWidget(w)
+        self.lbl_budget.setFixedWidth(metrics.horizontalAdvance("budget 00,000,000 steps · 000:00:00 left") + 12)
+        self.statusBar().addWidget(self.lbl_budget)
         self.statusBar().addPermanentWidget(self.lbl_file)
 
     # --- state ---
@@ -309,7 +317,9 @@ class MainWindow(QMainWindow):
         self._reset_status()
         self.hint.preparing()  # until the run has started and built its views
         self.view_stack.setCurrentWidget(self.hint)
-        self.run = TrainingThread(prepare)
+        self.run = TrainingThread(prepare, budget=self.budget if self.budget.is_set() else None)
+        self._budget_from = None  # (step, training time) where this run began, from its first status
+        self._ended_note = ""
         signals = self.run.sink.signals
         signals.started.connect(self._on_started)
         signals.metrics_ready.connect(self.plots.add_batch)
@@ -542,22 +552,47 @@ class MainWindow(QMainWindow):
         frames = f" · {status.steps_per_s * per:,.0f} frames/s" if per else ""
         self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s{frames}")
         self.lbl_time.setText(format_clock(status.elapsed_s))
+        self._show_budget(status)
         if status.threads is not None:  # the run tunes its CPU threads to the machine's load
             self.lbl_device.setText(f"CPU ({status.threads} thread{'s' if status.threads != 1 else ''})")
 
+    def _show_budget(self, status) -> None:
+        if not self.budget.is_set() or self.run is None:
+            return
+        if self._budget_from is None:
+            start = self.info.start_step if self.info is not None else status.step
+            self._budget_from = (start, status.elapsed_s)
+        left = eta_seconds(self.budget, status.step, status.steps_per_s, status.elapsed_s, *self._budget_from)
+        self.lbl_budget.setText(f"budget {self.budget.describe()}" + (f" · {format_clock(left)} left" if left is not None else ""))
+
+    def set_budget(self, budget) -> None:
+        """The budget of the next run (Run ▸ Run Budget…)."""
+        self.budget = budget
+        self.lbl_budget.setText(f"next run: {budget.describe()}" if budget.is_set() else "")
+        self.lbl_budget.setToolTip("Set in Run ▸ Run Budget…")
+
     def _on_event(self, event):
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
+        if event.kind == "info" and event.message.startswith(BUDGET_NOTE):
+            self._ended_note = event.message[len(BUDGET_NOTE):].split(";")[0] + " (run budget)"
         if event.kind == "error" and self.state in ("running", "paused"):
             self.show_message(event.message, error=True)
+            self.notifier.notify("Training halted", event.message, error=True)
             self.run.control.pause()  # the loop has paused itself; a Resume racing with that is undone
             self._set_state("paused")
 
     def _on_finished(self, reason: str):
         where = f" Session saved in {self.session_path}." if self.session_path else ""
-        self.show_message(f"Training {reason}.{where}")
+        why = f": {self._ended_note}" if self._ended_note else ""
+        self.show_message(f"Training {reason}{why}.{where}")
+        self.viewer.ended(reason)
+        if reason == "finished":  # a Stop was the person's own doing: nothing to tell them
+            self.notifier.notify("Training finished", f"{self.setup.model.currentText()}{why}.{where}")
 
     def _on_failed(self, message: str):
         self.show_message(message, error=True)
+        self.viewer.ended("failed")
+        self.notifier.notify("Training failed", message, error=True)
         self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  [error]  {message}")
 
     def _on_thread_done(self):
@@ -583,4 +618,5 @@ class MainWindow(QMainWindow):
         if self.player is not None:
             self.player.close_worker()
         self.memory.save()
+        self.notifier.close()
         event.accept()

@@ -32,6 +32,9 @@ class Menus:
         for act in (w.act_start, w.act_step, w.act_stop):
             run.addAction(act)
         run.addSeparator()
+        self._add(run, "budget", "Run &Budget…", self.edit_budget, "Ctrl+B",
+                  "Let the next run end by itself: after N steps, M minutes, or when a metric reaches a value")
+        run.addSeparator()
         run.addAction(w.sessions.act_resume)
 
         view = bar.addMenu("&View")
@@ -106,6 +109,17 @@ class Menus:
             if top.menu() is not None:
                 walk(top.menu(), top.menu().title().replace("&", ""))
         return found
+
+    def edit_budget(self) -> None:
+        from widgets.budget_dialog import BudgetDialog
+        w = self.w
+        info = w.info if w.info is not None and w.info.kind == w.setup.kind() else None
+        metrics = [s.key for s in info.series] if info is not None else []
+        dialog = BudgetDialog(w.budget, metrics, w)
+        if dialog.exec():
+            w.set_budget(dialog.budget)
+            if w.state != "idle":
+                w.show_message(f"Run budget {dialog.budget.describe()}: it applies to the next run.")
 
     def show_appearance(self, choice: str, presentation: bool) -> None:
         """Check the items that match the appearance (without triggering them again)."""

@@ -83,9 +83,10 @@ class TrainingWorker(QObject):
     finished = Signal(str)   # finished | stopped
     failed = Signal(str)     # a message for the person
 
-    def __init__(self, prepare, control: Control, sink: QtSink, max_steps=None):
+    def __init__(self, prepare, control: Control, sink: QtSink, max_steps=None, budget=None):
         super().__init__()
         self.prepare, self.control, self.sink, self.max_steps = prepare, control, sink, max_steps
+        self.budget = budget
         self.prepared = None
 
     @Slot()
@@ -97,7 +98,8 @@ class TrainingWorker(QObject):
             # Fewer, larger batches: each delivery wakes the GUI thread, which shares the cores and
             # the GIL with training (the views redraw less often than this anyway).
             runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps,
-                                 preview_seconds=GUI_PREVIEW_SECONDS, emit_seconds=GUI_EMIT_SECONDS)
+                                 preview_seconds=GUI_PREVIEW_SECONDS, emit_seconds=GUI_EMIT_SECONDS,
+                                 budget=self.budget)
             outcome = runner.run()
         except StudioError as exc:
             message = str(exc)
@@ -118,12 +120,12 @@ class TrainingWorker(QObject):
 class TrainingThread:
     """Owns the QThread, the worker and the Control for one run."""
 
-    def __init__(self, prepare, max_steps=None, paused: bool = False):
+    def __init__(self, prepare, max_steps=None, paused: bool = False, budget=None):
         self.control = Control(paused=paused)
         self.sink = QtSink()
         self.thread = QThread()
         self.thread.setObjectName("training")
-        self.worker = TrainingWorker(prepare, self.control, self.sink, max_steps)
+        self.worker = TrainingWorker(prepare, self.control, self.sink, max_steps, budget)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         self.worker.finished.connect(self.thread.quit)

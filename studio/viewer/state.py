@@ -16,6 +16,7 @@ class ViewerState:
     def __init__(self):
         self.run_state = "idle"      # idle | running | paused | stopping
         self.preparing = False       # a run was asked for and has not started yet
+        self.outcome = ""            # how the last run ended (finished, stopped, halted, failed), while idle
         self.message = ("", False)   # the banner: (text, is an error)
         self.steps = np.zeros(0, np.int64)  # the timeline's snapshot steps
         self.index = 0               # the timeline's position in `steps`
@@ -30,6 +31,8 @@ class ViewerState:
             raise ValueError(f"unknown run state {state!r}")
         self._check_thread()
         self.run_state, self.preparing = state, preparing
+        if state != "idle":
+            self.outcome = ""
         self.events.run_state.emit(state)
 
     @property
@@ -40,7 +43,14 @@ class ViewerState:
     def state_label(self, viewing: bool = False) -> str:
         if self.preparing:
             return "preparing…"
-        return "viewing" if viewing and self.run_state == "idle" else self.run_state
+        if self.run_state == "idle":
+            return "viewing" if viewing else (self.outcome or "idle")
+        return self.run_state
+
+    def ended(self, outcome: str) -> None:
+        """How the run ended, said by the state label once it is idle (the first word counts: a run that
+        halted on NaN and was then stopped halted)."""
+        self.outcome = self.outcome or outcome
 
     # --- the banner ---
     def say(self, text: str, error: bool = False) -> None:
