@@ -1,4 +1,5 @@
 """The headless CLI's progress line: step, steps/s, ETA and the latest losses, on stderr."""
+import shutil
 import sys
 import time
 
@@ -10,6 +11,12 @@ def format_clock(seconds: float) -> str:
     seconds = int(seconds)
     h, rem = divmod(seconds, 3600)
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}" if h else f"{rem // 60}:{rem % 60:02d}"
+
+
+def fit_width(line: str, columns: int) -> str:
+    """The line cut to one short of the terminal's width (the last column would wrap on some terminals)."""
+    room = max(10, columns - 1)
+    return line if len(line) <= room else line[: room - 1] + "…"
 
 
 class ProgressSink(Sink):
@@ -47,6 +54,8 @@ class ProgressSink(Sink):
         losses = "  ".join(f"{self.labels.get(k, k)} {v:.3g}" for k, v in self.latest.items())
         line = (f"step {status.step} [{bar:<24}] {frac:4.0%} {status.steps_per_s:6.1f} steps/s "
                 f"elapsed {format_clock(status.elapsed_s)} ETA {format_clock(eta)}  {losses}")
+        if self.tty:  # a line wider than the terminal wraps, and "\r" then redraws only its last part
+            line = fit_width(line, shutil.get_terminal_size((80, 24)).columns)
         print(("\r" + line + "\033[K") if self.tty else line, end="" if self.tty else "\n",
               file=self.stream, flush=True)
 
