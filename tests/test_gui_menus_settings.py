@@ -3,6 +3,7 @@ two instances, a corrupt settings store, Reset Layout, New Run, and the Help dia
 import os
 from dataclasses import replace
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QToolBar
 
@@ -15,7 +16,7 @@ EXPECTED = {  # (menu, item) -> shortcut ("" = none): what a person finds in the
     ("Run", "Run Budget…"): "Ctrl+B",
     ("View", "Log-Scale Y"): "Ctrl+Shift+L", ("View", "Save Curves as Picture…"): "Ctrl+Shift+S",
     ("View", "Presentation Mode"): "Ctrl+Shift+P", ("View ▸ Theme", "Dark"): "", ("View ▸ Smoothing", "None (raw points)"): "",
-    ("View", "Event Log"): "", ("View", "Full Screen"): "F11", ("View", "Reset Layout"): "",
+    ("View ▸ Panels", "Settings"): "", ("View ▸ Panels", "Events"): "", ("View", "Full Screen"): "F11", ("View", "Reset Layout"): "",
     ("Help", "Keyboard Shortcuts"): "F1", ("Help", "Session File Format"): "", ("Help", "Open the Log Folder"): "",
     ("Help", "About Training Studio"): "",
 }
@@ -49,9 +50,10 @@ def test_the_window_remembers_model_form_splitters_and_recent_sessions(qtbot, tm
     first.setup.preset.setCurrentText("2-D latent (manifold view)")
     first.setup._preset_picked()
     first.setup.form.set_values(replace(first.setup.config(), lr=0.0042))
-    first.main_split.setSizes([250, 511])
+    first.addDockWidget(Qt.RightDockWidgetArea, first.events_dock)  # the events moved to the right
     assert first.open_session(session)
-    sizes = first.main_split.sizes()
+    first.splitDockWidget(first.docks.docks["samples"], first.events_dock, Qt.Vertical)  # under the samples
+    first.docks.docks["samples"].setFloating(True)                   # and the samples floated
     first.setup.select_model("vae")           # opening showed the GAN's settings; back to the VAE's form
     first.close()
 
@@ -63,13 +65,14 @@ def test_the_window_remembers_model_form_splitters_and_recent_sessions(qtbot, tm
     config = second.setup.config()
     assert config.lr == 0.0042 and config.latent_dim == 2
     assert (second.width(), second.height()) == (761, 557)
-    assert second.main_split.sizes() == sizes
+    assert second.dockWidgetArea(second.events_dock) == Qt.RightDockWidgetArea
     assert second.memory.settings.recent() == [os.path.abspath(session)]
     second.menus._fill_recent()
     recent = [a for a in second.menus.recent.actions() if a.text() == os.path.abspath(session)]
     assert recent and recent[0].isEnabled()
     recent[0].trigger()
     assert second.viewed is not None and second.setup.kind() == "gan"
+    assert second.docks.docks["samples"].isFloating()                # the GAN's panels as they were left
     second.close()
 
 
@@ -102,17 +105,20 @@ def test_a_corrupt_or_foreign_settings_file_never_stops_the_app(qtbot, tmp_path)
 
 
 def test_reset_layout_and_new_run(window, tmp_path):
-    window.menus.actions["reset_layout"].trigger()
-    default = window.main_split.sizes()             # as built, fitted to this (small offscreen) screen
-    window.main_split.setSizes([400, sum(default) - 400])
-    assert window.main_split.sizes() != default
-    window.menus.actions["reset_layout"].trigger()
-    assert window.main_split.sizes() == default
     assert window.open_session(saved_gan(tmp_path, steps=20))
+    samples = window.docks.docks["samples"]
+    window.settings_dock.close()
+    window.addDockWidget(Qt.TopDockWidgetArea, window.events_dock)
+    samples.setFloating(True)
+    window.menus.actions["reset_layout"].trigger()
+    assert window.settings_dock.isVisible() and window.dockWidgetArea(window.settings_dock) == Qt.LeftDockWidgetArea
+    assert window.dockWidgetArea(window.events_dock) == Qt.BottomDockWidgetArea
+    assert not samples.isFloating() and window.dockWidgetArea(samples) == Qt.RightDockWidgetArea
+    toggles = [a.text() for a in window.menus.panels_menu.actions() if not a.isSeparator()]
+    assert toggles == ["Settings", "Events", samples.windowTitle()]   # View ▸ Panels lists the run's panels
     window.menus.actions["new"].trigger()
     assert window.viewed is None and window.view_stack.currentWidget() is window.hint
-    window.menus.actions["log"].setChecked(False)
-    assert not window.log.isVisible()
+    assert [a.text() for a in window.menus.panels_menu.actions()] == ["Settings", "Events"]
 
 
 def test_help_dialogs_list_the_shortcuts_and_versions(window):

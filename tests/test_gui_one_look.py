@@ -136,11 +136,11 @@ def test_checkpoints_are_listed_at_most_once_a_minute_and_the_last_always(tiny_s
 
 def look(w) -> dict:
     """What a person sees of the layout: each plot's title with its legend (labels and colours) in
-    order, and each panel's title and place."""
+    order, and each panel's dock: its area, place, size and title."""
     plots = [(name, [(label.text, sample.item.opts["pen"].color().name()) for sample, label in plot.legend.items])
              for name, plot in w.plots.plots.items()]
-    places = {key: (w.panel_layout.getItemPosition(w.panel_layout.indexOf(grid))[:2], grid.label)
-              for key, grid in w.grids.items()}
+    places = {key: (w.dockWidgetArea(dock).name, dock.geometry().getRect(), dock.windowTitle(), w.grids[key].label)
+              for key, dock in w.docks.docks.items() if key in w.grids}
     return {"plots": plots, "panels": places}
 
 

@@ -68,7 +68,8 @@ class GameView(ImageGrid):
         self.frames_drawn += 1
         if what != self._what:
             self._what = what
-            self.title.setText(f"{self.label.split(':')[0]} — {WHAT.get(what, what)}, live")
+            said = f"{WHAT.get(what, what)}, live"
+            self.title.setText(f"{self.heading.split(':')[0]} — {said}" if self.heading else said)
 
     def show_content(self, step: int, stack) -> None:
         streaming = self.stream is not None and self.live() and time.monotonic() - self._streamed_at < HOLD_S

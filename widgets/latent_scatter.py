@@ -118,13 +118,13 @@ class LatentScatter(PanelView):
         if self.waiting is None or not self.holding():
             self._titled(self.step)
             return
-        tail = f" — step {self.step:,}"
+        tail = f" — step {self.step:,}" if self.heading else f"step {self.step:,}"
         # The title has two lines: the label gives up its last words rather than the note being clipped.
         metrics, box = self.title.fontMetrics(), QRect(0, 0, max(1, self.title.contentsRect().width()), 10**4)
-        words = self.label.split()
-        text = self.label + tail + HELD
+        words = self.heading.split()
+        text = self.heading + tail + HELD
         lines = 2 * metrics.lineSpacing()
-        while len(words) > 1 and metrics.boundingRect(box, Qt.TextWordWrap, text).height() > lines:
+        while self.heading and len(words) > 1 and metrics.boundingRect(box, Qt.TextWordWrap, text).height() > lines:
             words.pop()
             text = " ".join(words) + "…" + tail + HELD
         self.title.setText(text)

@@ -7,7 +7,7 @@ import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMainWindow, QPlainTextEdit, QSplitter,
+from PySide6.QtWidgets import (QFileDialog, QLabel, QMainWindow, QPlainTextEdit,
                                QStackedWidget, QStyle, QToolBar, QVBoxLayout, QWidget)
 
 from studio.budget import NOTE as BUDGET_NOTE, Budget, eta_seconds
@@ -19,12 +19,10 @@ from studio.viewer.state import ViewerState
 from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
 from widgets.game_view import GameView
-from widgets.image_grid import ImageGrid
 from widgets.live_history import LiveHistory
-from widgets.latent_scatter import LatentScatter
-from widgets.value_bars import ValueBars
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.menus import Menus
+from widgets.panel_docks import PanelDocks, make_dock
 from widgets.notifier import Notifier
 from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
@@ -55,12 +53,7 @@ class MainWindow(QMainWindow):
 
         self.setup = SetupPanel()
         self.plots = MetricPlots()
-        self.panels = QWidget()           # one view per panel of the model (ImageGrid, LatentScatter), two per row
-        self.panel_layout = QGridLayout(self.panels)
-        self.panel_layout.setContentsMargins(0, 0, 0, 0)
-        self.grids: dict[str, ImageGrid | LatentScatter] = {}
-        self.player: EpisodePlayer | None = None  # for a model that records episodes of a game
-        self._game_split = None  # a tall game's live panels above its episode player
+        self.docks = PanelDocks(self)      # one dock per panel of the model, and the episode player
         self.timeline = TimelineBar(self.viewer)
         self.timeline.setVisible(False)
         self.timeline.stepChosen.connect(self._step_chosen)
@@ -77,30 +70,28 @@ class MainWindow(QMainWindow):
         self.log.setMaximumBlockCount(2000)
         self.log.setPlaceholderText("Events of the run: setting changes, checkpoints, warnings.")
 
-        views = QSplitter(Qt.Horizontal)
-        views.addWidget(self.plots)
-        views.addWidget(self.panels)
-        views.setSizes([700, 420])
-        self.views = views
-        self.hint = EmptyHint()  # in place of the views while they have nothing to show
+        # The middle: the banner, the timeline and the curves (or the hint while there is nothing to
+        # show). Everything else is a dock around it.
+        self.views = self.plots
+        self.plots.setMinimumWidth(340)  # the docks around may not squeeze the curves' axes and legends
+        self.hint = EmptyHint()
         self.view_stack = QStackedWidget()
         self.view_stack.addWidget(self.hint)
-        self.view_stack.addWidget(views)
+        self.view_stack.addWidget(self.plots)
         middle = QWidget()
         mid = QVBoxLayout(middle)
         mid.setContentsMargins(0, 0, 0, 0)
         mid.addWidget(self.banner)
-        self.body_split = body = QSplitter(Qt.Vertical)
-        body.addWidget(self.view_stack)
-        body.addWidget(self.log)
-        body.setSizes([640, 110])
         mid.addWidget(self.timeline)
-        mid.addWidget(body)
-        self.main_split = main = QSplitter(Qt.Horizontal)
-        main.addWidget(self.setup)
-        main.addWidget(middle)
-        main.setSizes([330, 950])
-        self.setCentralWidget(main)
+        mid.addWidget(self.view_stack, 1)
+        self.setCentralWidget(middle)
+        self.setDockOptions(QMainWindow.AnimatedDocks | QMainWindow.AllowTabbedDocks | QMainWindow.AllowNestedDocks)
+        self.settings_dock = make_dock(self, "dock:settings", "Settings", self.setup)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.settings_dock)
+        self.events_dock = make_dock(self, "dock:events", "Events", self.log)
+        self.addDockWidget(Qt.BottomDockWidgetArea, self.events_dock)
+        self.resizeDocks([self.settings_dock], [330], Qt.Horizontal)
+        self.resizeDocks([self.events_dock], [110], Qt.Vertical)
 
         self._status = None
         self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
@@ -406,67 +397,29 @@ class MainWindow(QMainWindow):
         if info.session_path:
             self.memory.settings.add_recent(info.session_path)
 
+    @property
+    def grids(self) -> dict:
+        return self.docks.grids
+
+    @property
+    def player(self) -> EpisodePlayer | None:
+        return self.docks.player
+
     def build_panels(self, panels, episodes) -> None:
-        """Replace the panel views by one per panel (and an episode player for a game agent), and show
-        the views (a run or an opened session is on screen)."""
-        self._remove_panels()
-        self.view_stack.setCurrentWidget(self.views)
-        # A wide game (CartPole): the live view and the episode player one above the other. A tall one
-        # (Atari, 210×160): the game beside its other panels, and the episode player under them with a
-        # splitter between, so a person gives the room to whichever they watch.
-        tall = bool(panels) and episodes is not None and episodes.frame_shape[0] >= episodes.frame_shape[1]
-        cols = 1 if episodes is not None and not tall else 2
-        grid_layout = self.panel_layout
-        if tall:
-            self._game_split = QSplitter(Qt.Vertical)
-            top = QWidget()
-            grid_layout = QGridLayout(top)
-            grid_layout.setContentsMargins(0, 0, 0, 0)
-            self._game_split.addWidget(top)
-            self.panel_layout.addWidget(self._game_split, 0, 0)
-        for i, panel in enumerate(panels):
-            grid = {"points": LatentScatter, "values": ValueBars, "frame": GameView}.get(panel.kind, ImageGrid)()
-            grid.setup(panel)
-            if tall:
-                grid_layout.addWidget(grid, *((0, 0, len(panels) - 1, 1) if i == 0 else (i - 1, 1)))
-            else:
-                grid_layout.addWidget(grid, i // cols, i % cols)
-            self.grids[panel.key] = grid
-        for col in range(min(cols, len(panels))):  # columns share the width: a wide grid must not squeeze its neighbour
-            grid_layout.setColumnStretch(col, 1)
-        if episodes is not None:
-            self.player = EpisodePlayer()
-            self.player.setup(episodes)
-            if tall:
-                self._game_split.addWidget(self.player)
-                self._game_split.setSizes([1000, 1000])
-            else:
-                self.panel_layout.addWidget(self.player, len(panels), 0)
-                for row in range(len(panels) + 1):
-                    self.panel_layout.setRowStretch(row, 1)
-        restyle(self.panels, self.appearance.theme, self.appearance.scale)
-        # Panels in two columns (or a game and its player) need about as much room as the curves.
-        total = sum(self.views.sizes())
-        shown = len(panels) + (self.player is not None)
-        share = {0: 0.0, 1: 0.37}.get(shown, 0.55)
-        self.views.setSizes([int(total * (1 - share)), int(total * share)])
+        """Replace the panel docks by one per panel (and an episode player for a game agent), and show
+        the views (a run or an opened session is on screen); the arrangement last made for these panels
+        comes back."""
+        self.memory.save_docks()
+        self.docks.build(panels, episodes)
+        self.view_stack.setCurrentWidget(self.plots)
+        self.memory.restore_docks()
+        restyle(self, self.appearance.theme, self.appearance.scale)
+        self.menus.show_panels(self.docks.toggle_actions())
 
     def _remove_panels(self) -> None:
-        for grid in self.grids.values():
-            grid.setParent(None)
-        self.grids.clear()
-        if self.player is not None:
-            self.player.pause()
-            self.player.close_worker()
-            self.player.setParent(None)
-            self.player = None
-        if self._game_split is not None:
-            self._game_split.setParent(None)
-            self._game_split = None
-        for row in range(self.panel_layout.rowCount()):
-            self.panel_layout.setRowStretch(row, 0)
-        for col in range(self.panel_layout.columnCount()):
-            self.panel_layout.setColumnStretch(col, 0)
+        self.memory.save_docks()
+        self.docks.remove()
+        self.menus.show_panels([])
 
     def _connect_choices(self, info) -> None:
         """Pair pickers send the viewer's choice to the trainer; scatters choose by two clicks (A, then B),

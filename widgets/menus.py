@@ -38,6 +38,9 @@ class Menus:
         run.addAction(w.sessions.act_resume)
 
         view = bar.addMenu("&View")
+        self.panels_menu = view.addMenu("&Panels")
+        self.show_panels([])
+        view.addSeparator()
         self._add(view, "log_y", "Log-Scale &Y", w.plots.set_log_y, "Ctrl+Shift+L",
                   "Curves on a logarithmic y axis (losses that span decades)", checked=False)
         smoothing = view.addMenu("&Smoothing")
@@ -47,8 +50,6 @@ class Menus:
         self._add(view, "save_curves", "Save &Curves as Picture…", self._save_curves, "Ctrl+Shift+S",
                   "The curves as on screen, as PNG or SVG")
         view.addSeparator()
-        self._add(view, "log", "Event &Log", w.log.setVisible, None, "Show the run's events below the views",
-                  checked=True)
         self._add(view, "full_screen", "&Full Screen", self._full_screen, QKeySequence.FullScreen,
                   "Fill the screen (a projector, a small laptop)", checked=False)
         view.addSeparator()
@@ -120,6 +121,17 @@ class Menus:
             w.set_budget(dialog.budget)
             if w.state != "idle":
                 w.show_message(f"Run budget {dialog.budget.describe()}: it applies to the next run.")
+
+    def show_panels(self, panel_actions) -> None:
+        """View ▸ Panels: show or hide each dock (the model's panels change with the run on screen)."""
+        menu = self.panels_menu
+        menu.clear()
+        for dock in (self.w.settings_dock, self.w.events_dock):
+            menu.addAction(dock.toggleViewAction())
+        if panel_actions:
+            menu.addSeparator()
+            for act in panel_actions:
+                menu.addAction(act)
 
     def show_appearance(self, choice: str, presentation: bool) -> None:
         """Check the items that match the appearance (without triggering them again)."""

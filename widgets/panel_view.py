@@ -17,6 +17,7 @@ class PanelView(QWidget):
         layout.addWidget(self.title)
         self.view = TimedGraphicsLayout()
         self.label = ""
+        self.in_dock = False  # a dock's title bar says the label: the view's own title then says the step
         self.step = None
         self.source = None  # a callable returning (step, content) or None: the newest content to show
         self.refresher = BudgetedRefresh(self._pull, MIN_S, SHARE, self)
@@ -32,10 +33,21 @@ class PanelView(QWidget):
         self.title.setText(panel.label)
         self.title.setToolTip(panel.label)
 
+    def docked(self, lines: int = 1) -> None:
+        """The view sits in a dock titled with its label: its own title keeps to the step (and notes)."""
+        self.in_dock = True
+        self.title.setFixedHeight(lines * self.title.fontMetrics().lineSpacing() + 4)
+        self.title.setText("")
+
+    @property
+    def heading(self) -> str:
+        """The label where the view's own title must say it (not in a dock)."""
+        return "" if self.in_dock else self.label
+
     def show_content(self, step: int, content) -> None:
         """Draw one snapshot of the panel (an image stack, a frame, points) taken at `step`."""
         raise NotImplementedError
 
     def _titled(self, step: int) -> None:
         self.step = step
-        self.title.setText(f"{self.label} — step {step:,}")
+        self.title.setText(f"{self.heading} — step {step:,}" if self.heading else f"step {step:,}")

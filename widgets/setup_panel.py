@@ -1,7 +1,7 @@
 """The left panel: which model, which preset, its hyperparameters, and the run settings."""
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QLabel, QScrollArea,
                                QSpinBox, QVBoxLayout, QWidget)
 
@@ -94,10 +94,16 @@ class SetupPanel(QWidget):
         self._form_kind = self.kind()
         self.restore_form(self.kind())
         self.hyper_layout.addWidget(self.form)
+        QTimer.singleShot(0, self, self._fit_width)  # once the new form is laid out
         self._show_data_choice()
         self.model_changed.emit(self.kind())
         if not self._showing:
             self.model_chosen.emit(self.kind())
+
+    def _fit_width(self) -> None:
+        """In a dock that may be made narrow: never so narrow that the form would scroll sideways."""
+        self.scroll.setMinimumWidth(self.hyper_box.minimumSizeHint().width()
+                                    + self.scroll.verticalScrollBar().sizeHint().width() + 4)
 
     def _keep_form(self) -> None:
         """Remember the form of the model being left, so coming back to it shows the person's values."""
