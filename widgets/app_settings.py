@@ -27,14 +27,6 @@ class AppSettings:
     def __init__(self, store: QSettings | None = None):
         self.store = store if store is not None else open_store()
 
-    @property
-    def path(self) -> str:
-        return self.store.fileName()
-
-    def readable(self) -> bool:
-        """False when the file exists but could not be read as settings (then nothing was remembered)."""
-        return self.store.status() == QSettings.NoError
-
     # --- raw access, type-checked ---
     def _get(self, key: str):
         try:

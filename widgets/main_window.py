@@ -167,13 +167,14 @@ class MainWindow(QMainWindow):
                                 "stopping": "Stopping…"}[state])
         self.act_start.setIcon(self._icons["pause" if state == "running" else "play"])
         self.act_start.setEnabled(state != "stopping")
-        self.act_step.setEnabled(state in ("running", "paused"))
-        self.act_stop.setEnabled(state in ("running", "paused"))
+        active = self.viewer.active  # a run that takes orders (running or paused)
+        self.act_step.setEnabled(active)
+        self.act_stop.setEnabled(active)
         self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
         self.lbl_state.setText(self.viewer.state_label())
         for grid in self.grids.values():  # choices go to a live trainer; with none, there is nobody to ask
             if getattr(grid, "picker", None) is not None:
-                grid.picker.setEnabled(state in ("running", "paused"))
+                grid.picker.setEnabled(active)
 
     def _reset_status(self) -> None:
         """The status bar without a run's numbers: a new run or another model must not show the old ones."""

@@ -216,10 +216,7 @@ class MetricPlots(QWidget):
             self.buffers[s.key] = SeriesBuffer()
             self.plot_of[s.key] = s.plot
             if self.line_width != 1.0:
-                for curve in (raw, smooth):
-                    pen = pg.mkPen(curve.opts["pen"])
-                    pen.setWidthF(self.line_width * (2 if curve is smooth else 1))
-                    curve.setPen(pen)
+                self._widen(raw, smooth)
             self.labels[s.key] = s.label
             if not s.smooth:
                 self.unsmoothed.add(s.key)
@@ -302,10 +299,14 @@ class MetricPlots(QWidget):
         """Thicker curves for a projector (presentation mode); 1 is the fast default."""
         self.line_width = width
         for raw, smooth in self.curves.values():
-            for curve, w in ((raw, width), (smooth, width * (2 if width > 1 else 1))):
-                pen = pg.mkPen(curve.opts["pen"])
-                pen.setWidthF(w)
-                curve.setPen(pen)
+            self._widen(raw, smooth)
+
+    def _widen(self, raw, smooth) -> None:
+        """Both curves of a series at the line width: the smoothed one twice as wide once it is over 1."""
+        for curve, w in ((raw, self.line_width), (smooth, self.line_width * (2 if self.line_width > 1 else 1))):
+            pen = pg.mkPen(curve.opts["pen"])
+            pen.setWidthF(w)
+            curve.setPen(pen)
 
     def set_log_y(self, on: bool) -> None:
         """Log-scale y on every plot (losses spanning decades); points ≤ 0 are left out of the drawing."""

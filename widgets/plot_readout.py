@@ -61,11 +61,11 @@ class PlotReadout:
         for name, plot in self.plots.plots.items():
             box = plot.getViewBox()
             if box.sceneBoundingRect().contains(pos):
-                self.show(name, box.mapSceneToView(pos).x(), box.mapSceneToView(pos).y())
+                self.show(name, box.mapSceneToView(pos).x())
                 return
         self.hide()
 
-    def show(self, plot_name: str, step: float, y: float | None = None) -> None:
+    def show(self, plot_name: str, step: float) -> None:
         plot = self.plots.plots[plot_name]
         line = self.lines.get(plot_name)
         if line is None:
