@@ -36,8 +36,8 @@ def test_an_atari_run_in_the_window(qtbot, window, tmp_path, monkeypatch):  # no
     player.following = False  # the next evaluation's game must not replace this one while the test looks
     player.seek(30)
     player.btn_looks.setChecked(True)
-    qtbot.waitUntil(lambda: player._saliency is not None and player._saliency.has(30), timeout=30_000)
-    assert "(the network that played)" in player.readout.text()
+    qtbot.waitUntil(lambda: "(the network that played)" in player.readout.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: player._saliency.has(30), timeout=30_000)
     w.stop()
     qtbot.waitUntil(lambda: w.state == "idle", timeout=30_000)
     drawn = game.frames_drawn
@@ -53,10 +53,12 @@ def test_an_atari_run_in_the_window(qtbot, window, tmp_path, monkeypatch):  # no
     viewed.following = False
     viewed.seek(30)
     viewed.btn_looks.setChecked(True)
-    qtbot.waitUntil(lambda: viewed._saliency is not None and viewed._saliency.has(30), timeout=30_000)
     with SessionReader(path) as r:
         newest = r.latest_checkpoint()[0]
-    assert f"network of step {newest:,}" in viewed.readout.text() or newest == viewed.episode.step
+    whose = "(the network that played)" if newest == viewed.episode.step else f"network of step {newest:,}"
+    # The map is ready on the worker before its "ready" signal reaches the GUI thread: wait for the readout.
+    qtbot.waitUntil(lambda: whose in viewed.readout.text(), timeout=30_000)
+    assert viewed._saliency.has(30)
     out = tmp_path / "game.mp4"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     w.exports.actions["episode"].trigger()

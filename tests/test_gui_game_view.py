@@ -32,10 +32,12 @@ def test_the_stream_is_drawn_at_the_views_pace_and_copies_only_what_is_asked(qtb
         while not stop.is_set():
             i += 1
             if stream.wanted:
-                stream.offer(np.full((210, 160, 3), i % 256, np.uint8), "training" if i % 2 else "evaluation")
+                stream.offer(np.full((210, 160, 3), i % 255 + 1, np.uint8), "training" if i % 2 else "evaluation")
                 offered.append(i)
             time.sleep(0.001)
 
+    now = [0.0]
+    view.clock = lambda: now[0]  # still: a busy machine's pauses do not count as the stream stopping
     thread = threading.Thread(target=trainer, daemon=True)
     thread.start()
     try:
@@ -53,6 +55,9 @@ def test_the_stream_is_drawn_at_the_views_pace_and_copies_only_what_is_asked(qtb
         qtbot.waitUntil(lambda: view.frames_drawn > drawn + 2, timeout=5000)
         view.show_content(600, np.zeros((210, 160, 3), np.uint8))  # a preview while streaming: not drawn
         assert view.image.image.max() > 0
+        now[0] += 1.0  # no stream frame for a second (no events run in between): a preview is drawn again
+        view.show_content(700, np.zeros((210, 160, 3), np.uint8))
+        assert view.image.image.max() == 0 and "step 700" in view.title.text()
         view.stream_from(None, None)
         qtbot.wait(150)
         stopped = view.frames_drawn
