@@ -155,7 +155,7 @@ def test_the_timeline_goes_back_through_a_running_session(qtbot, window):
     w.stop()
     qtbot.waitUntil(lambda: w.state == "idle", timeout=10000)
     with SessionReader(w.session_path) as r:
-        assert r.snapshot_steps("samples").tolist() == w.live.steps["samples"]  # the window kept every one
+        assert r.snapshot_steps("samples").tolist() == w.live.history.steps["samples"]  # the window kept every one
 
 
 def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_file(qtbot, window, monkeypatch):

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton,
                                QVBoxLayout, QWidget)
 
@@ -23,6 +23,8 @@ KEEP_NETWORKS = 8         # of those, the newest keep the network that played th
 
 
 class EpisodePlayer(QWidget):
+    episodeChosen = Signal(object)  # the episode now on screen (File ▸ Export reads it from the viewer state)
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setFocusPolicy(Qt.StrongFocus)  # ← → step through frames once the player is clicked
@@ -155,6 +157,7 @@ class EpisodePlayer(QWidget):
             return
         self.pause()
         self.episode = self.episodes[index]
+        self.episodeChosen.emit(self.episode)
         actions, q, rewards = self.episode.arrays()
         # Frame t is the state before reward t: the return so far excludes it.
         self._arrays = (actions, q, np.concatenate([[0.0], np.cumsum(rewards)[:-1]]))

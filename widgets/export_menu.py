@@ -1,6 +1,7 @@
 """File ▸ Export: the session on screen (an opened one, or the run that has just ended) as CSV, a GIF of
 a panel's evolution, a PNG of a panel at the timeline's step, the chosen episode as MP4/GIF, or the
-model's weights. Each export reads the file on a background thread; the window says when it is done."""
+model's weights. What is on screen comes from the viewer state (studio/viewer/state.py), not the window.
+Each export reads the file on a background thread; the banner says when it is done."""
 import threading
 from pathlib import Path
 
@@ -15,17 +16,17 @@ from studio.session.reader import SessionReader
 class ExportMenu(QObject):
     done = Signal(str, bool)  # message, is it an error
 
-    def __init__(self, window, menu):
-        super().__init__(window)
-        self.w = window
+    def __init__(self, state, menu, parent, settings):
+        super().__init__(parent)
+        self.state, self.parent_widget, self.settings = state, parent, settings
         self.busy = False
         sub = menu.addMenu("&Export")
         self.actions = {
-            "csv": QAction("Metrics as CSV…", window, triggered=self.metrics_csv),
-            "gif": QAction("Panel evolution as GIF…", window, triggered=self.panel_gif),
-            "png": QAction("Panel at the timeline step as PNG…", window, triggered=self.panel_png),
-            "episode": QAction("Chosen episode as MP4 or GIF…", window, triggered=self.episode),
-            "weights": QAction("Model weights (safetensors or .pt)…", window, triggered=self.weights),
+            "csv": QAction("Metrics as CSV…", parent, triggered=self.metrics_csv),
+            "gif": QAction("Panel evolution as GIF…", parent, triggered=self.panel_gif),
+            "png": QAction("Panel at the timeline step as PNG…", parent, triggered=self.panel_png),
+            "episode": QAction("Chosen episode as MP4 or GIF…", parent, triggered=self.episode),
+            "weights": QAction("Model weights (safetensors or .pt)…", parent, triggered=self.weights),
         }
         for act in self.actions.values():
             sub.addAction(act)
@@ -34,15 +35,18 @@ class ExportMenu(QObject):
 
     def source(self) -> str | None:
         """The session file an export reads: one being written by a run here is not ready yet."""
-        if self.w.viewer.run_state != "idle" or not self.w.session_path:
+        if self.state.run_state != "idle" or not self.state.session_path:
             return None
-        return self.w.session_path
+        return self.state.session_path
+
+    def _panels(self) -> list:
+        return list(getattr(self.state.source, "panels", None) or [])
 
     def update_actions(self) -> None:
         ok = self.source() is not None and not self.busy
         for key, act in self.actions.items():
-            act.setEnabled(ok and (key != "episode" or getattr(self.w.player, "episode", None) is not None)
-                           and (key not in ("gif", "png") or bool(self.w.grids)))
+            act.setEnabled(ok and (key != "episode" or self.state.episode is not None)
+                           and (key not in ("gif", "png") or bool(self._panels())))
 
     # --- the exports ---
     def metrics_csv(self) -> None:
@@ -61,7 +65,7 @@ class ExportMenu(QObject):
     def panel_png(self) -> None:
         from studio.session.export_images import panel_png
         panel = self._panel()
-        step = self.w.viewer.step
+        step = self.state.step
         name = f"{panel}-step{step}.png" if step is not None else f"{panel}.png"
         out = panel and self._ask(f"Export {panel} as a picture", name, "PNG picture (*.png)")
         if out:
@@ -69,7 +73,7 @@ class ExportMenu(QObject):
 
     def episode(self) -> None:
         from studio.session.export_video import episode_video
-        chosen = self.w.player.episode
+        chosen = self.state.episode
         out = self._ask("Export the episode", f"episode-step{chosen.step}.mp4", "MP4 video (*.mp4);;Animated GIF (*.gif)")
         if not out:
             return
@@ -91,20 +95,21 @@ class ExportMenu(QObject):
     # --- helpers ---
     def _finished(self, text: str, error: bool) -> None:
         self.busy = False
-        self.w.show_message(text, error)
+        self.state.say(text, error)
 
     def _panel(self) -> str | None:
-        keys = list(self.w.grids)
+        panels = self._panels()
+        keys = [p.key for p in panels]
         if len(keys) == 1:
             return keys[0]
-        titles = [self.w.grids[k].label or k for k in keys]  # what the panels say on screen, not their keys
-        title, ok = QInputDialog.getItem(self.w, "Which panel?", "Panel:", titles, 0, False)
+        titles = [p.label or p.key for p in panels]  # what the panels say on screen, not their keys
+        title, ok = QInputDialog.getItem(self.parent_widget, "Which panel?", "Panel:", titles, 0, False)
         return keys[titles.index(title)] if ok else None
 
     def _ask(self, title: str, name: str, filters: str) -> str | None:
-        settings = self.w.memory.settings
+        settings = self.settings
         folder = settings.folder("export") or str(Path(self.source()).parent)  # where the last export went
-        out, chosen = QFileDialog.getSaveFileName(self.w, title, str(Path(folder) / name), filters)
+        out, chosen = QFileDialog.getSaveFileName(self.parent_widget, title, str(Path(folder) / name), filters)
         if out and not Path(out).suffix:  # no suffix typed: the chosen filter's
             out += chosen[chosen.index("*") + 1: chosen.index(")")] if "*" in chosen else ""
         if out:
@@ -114,7 +119,7 @@ class ExportMenu(QObject):
     def _run(self, export, out: str) -> None:
         path = self.source()
         self.busy = True
-        self.w.show_message(f"Exporting to {out}…")
+        self.state.say(f"Exporting to {out}…")
 
         def work():
             try:

@@ -2,7 +2,6 @@
 import time
 from pathlib import Path
 
-import numpy as np
 import pyqtgraph as pg
 
 from PySide6.QtCore import Qt
@@ -15,11 +14,11 @@ from studio.errors import ConfigError
 from studio.progress import format_clock
 from studio.runs import new_run
 from studio.session.paths import folder_is_writable, new_session_path, sessions_dir
+from studio.viewer.sources import LiveRun
 from studio.viewer.state import ViewerState
 from widgets.empty_hint import EmptyHint
 from widgets.episode_player import EpisodePlayer
 from widgets.game_view import GameView
-from widgets.live_history import LiveHistory
 from widgets.main_thread_gc import install_main_thread_gc
 from widgets.menus import Menus
 from widgets.panel_docks import PanelDocks, make_dock
@@ -27,10 +26,12 @@ from widgets.notifier import Notifier
 from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
 from widgets.refresh import BudgetedRefresh
+from widgets.run_bridge import RunBridge
 from widgets.run_keys import RunKeys
 from widgets.session_actions import SessionActions
 from widgets.setup_panel import SetupPanel
 from widgets.timeline import TimelineBar
+from widgets.view_bindings import LogBinding, PanelBinding, PlayerBinding, PlotsBinding
 from widgets.window_memory import WindowMemory
 from widgets.worker import TrainingThread
 
@@ -46,7 +47,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("Training Studio")
         self.resize(1280, 800)
         self.run: TrainingThread | None = None
-        self.viewer = ViewerState()    # run state, banner and timeline position; the views render it
+        self.viewer = ViewerState()    # what is on screen; every view renders it (studio/viewer/state.py)
         self.info = None               # RunInfo of the current run
         self.current_config = None     # the config the trainer runs with now
         self.session_path = None
@@ -56,12 +57,9 @@ class MainWindow(QMainWindow):
         self.docks = PanelDocks(self)      # one dock per panel of the model, and the episode player
         self.timeline = TimelineBar(self.viewer)
         self.timeline.setVisible(False)
-        self.timeline.stepChosen.connect(self._step_chosen)
-        self.live: LiveHistory | None = None     # the current run's snapshots, for its timeline
         self.sessions = SessionActions(self)     # open, follow, resume saved sessions
         self.setAcceptDrops(True)
-        self._preview = None
-        self._pulled: set[str] = set()  # panels that have taken the current preview
+        self._bindings = []   # the panel views' subscriptions to the viewer state, let go with the panels
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
@@ -105,6 +103,9 @@ class MainWindow(QMainWindow):
         self.sessions.opened.connect(self.memory.settings.add_recent)
         self._make_status_bar()
         self.setup.model_chosen.connect(self._model_chosen)
+        self._fixed_bindings = [PlotsBinding(self.plots, self.viewer), LogBinding(self.log, self.viewer)]
+        self.viewer.events.source.connect(self._source_changed)
+        self.viewer.events.steps.connect(lambda steps: self.timeline.setVisible(len(steps) > 0))
         self.viewer.events.run_state.connect(lambda _s: self._render_run_state())
         self.viewer.events.message.connect(self._render_message)
         self._render_run_state()
@@ -172,9 +173,6 @@ class MainWindow(QMainWindow):
         self.act_stop.setEnabled(active)
         self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
         self.lbl_state.setText(self.viewer.state_label())
-        for grid in self.grids.values():  # choices go to a live trainer; with none, there is nobody to ask
-            if getattr(grid, "picker", None) is not None:
-                grid.picker.setEnabled(active)
 
     def _reset_status(self) -> None:
         """The status bar without a run's numbers: a new run or another model must not show the old ones."""
@@ -196,12 +194,8 @@ class MainWindow(QMainWindow):
 
     def clear_views(self) -> None:
         """Nothing on screen: no curves, panels, timeline, events or run numbers; the hint says what to do."""
-        self.plots.setup([])
-        self._remove_panels()
-        self.viewer.set_steps(np.zeros(0, np.int64))
-        self.timeline.setVisible(False)
-        self.live = self.info = self._preview = self.session_path = self.current_config = None
-        self.log.clear()
+        self.viewer.close_source()
+        self.info = self.session_path = self.current_config = None
         self.show_message("")
         self._reset_status()
         self.lbl_state.setText(self.state)  # not "viewing" any more
@@ -253,6 +247,11 @@ class MainWindow(QMainWindow):
         """The saved session on screen (File ▸ Open), or None."""
         return self.sessions.viewed
 
+    @property
+    def live(self) -> LiveRun | None:
+        """The run on screen (running, or ended and kept in memory), or None."""
+        return self.viewer.live_run
+
     def open_session(self, path) -> bool:
         return self.sessions.open(path)
 
@@ -302,8 +301,9 @@ class MainWindow(QMainWindow):
         self.launch(lambda: new_run(kind, config, settings, out))
         self.current_config = config
 
-    def launch(self, prepare) -> None:
-        """Run `prepare()` (a new or resumed PreparedRun) and its training in the worker thread."""
+    def launch(self, prepare, carry=None) -> None:
+        """Run `prepare()` (a new or resumed PreparedRun) and its training in the worker thread; `carry`:
+        what a resumed session's views go on from."""
         self.log.clear()
         self.current_config = None  # known once the run has started (a resumed one brings its own)
         self._reset_status()
@@ -312,18 +312,15 @@ class MainWindow(QMainWindow):
         self.run = TrainingThread(prepare, budget=self.budget if self.budget.is_set() else None)
         self._budget_from = None  # (step, training time) where this run began, from its first status
         self._ended_note = ""
+        self.bridge = RunBridge(self.viewer, self.run, self)  # first: the views exist before _on_started
         signals = self.run.sink.signals
         signals.started.connect(self._on_started)
-        signals.metrics_ready.connect(self.plots.add_batch)
-        signals.preview_ready.connect(self._on_preview)
         signals.status_ready.connect(self._on_status)
         signals.event_ready.connect(self._on_event)
-        signals.episode_ready.connect(self._on_episode)
-        signals.snapshot_ready.connect(self._on_snapshot)
         self.run.worker.finished.connect(self._on_finished)
         self.run.worker.failed.connect(self._on_failed)
         self.run.thread.finished.connect(self._on_thread_done)
-        self.viewer.set_run_state("running", preparing=True)
+        self.viewer.prepare_run(carry)
         self.run.start()
 
     def pause(self):
@@ -366,29 +363,13 @@ class MainWindow(QMainWindow):
 
     # --- from the worker ---
     def _on_started(self, info):
+        """The run has started (its views were built from the viewer state's new source): the form shows
+        its settings, the status bar its device and file."""
         self.info = info
         self.current_config = info.config
         self.setup.show_model(info.kind)
         self.setup.form.set_values(info.config)  # a resumed run goes on with its checkpoint's settings
         self.session_path = info.session_path
-        self.close_viewed()
-        self.plots.setup(info.series)
-        self._preview = None
-        self.build_panels(info.panels, info.episodes)
-        for key, grid in self.grids.items():
-            grid.source = lambda key=key: self._latest_image(key)
-            if isinstance(grid, GameView) and info.frames is not None:  # the game at its own pace
-                grid.stream_from(info.frames, live=lambda: self.viewer.showing_live)
-        self._connect_choices(info)
-        self.live = LiveHistory(self)
-        self.viewer.set_steps(np.zeros(0, np.int64))
-        carry = self.sessions.take_carry(info)
-        if carry is not None:  # a resumed session: its views go on from where the file was
-            self.plots.add_batch(carry.metrics)
-            self.live.add_many(carry.snapshots)
-            for episode in carry.episodes:
-                self.player.add_episode(episode)
-        self.viewer.set_run_state(self.state)  # prepared: no longer "preparing…"
         self.lbl_device.setText(info.device_name)
         rate = "00000.0 steps/s" + (" · 00,000 frames/s" if info.frames_per_step else "")
         self.lbl_rate.setFixedWidth(self.fontMetrics().horizontalAdvance(rate) + 12)
@@ -406,19 +387,41 @@ class MainWindow(QMainWindow):
     def player(self) -> EpisodePlayer | None:
         return self.docks.player
 
+    def _source_changed(self, source) -> None:
+        """Another source on screen (a run that started, an opened or reloaded session, or nothing): the
+        curves and panel docks are rebuilt from what it declares, each view subscribed to the state."""
+        if source is None:
+            self.plots.setup([])
+            self._remove_panels()
+            return
+        self.plots.setup(source.series)
+        self.build_panels(source.panels, source.episode_spec)
+        if isinstance(source, LiveRun):
+            info = source.info
+            for grid in self.grids.values():
+                if isinstance(grid, GameView) and info.frames is not None:  # the game at its own pace
+                    grid.stream_from(info.frames, live=lambda: self.viewer.showing_live)
+            self._connect_choices(info)
+
     def build_panels(self, panels, episodes) -> None:
-        """Replace the panel docks by one per panel (and an episode player for a game agent), and show
-        the views (a run or an opened session is on screen); the arrangement last made for these panels
-        comes back."""
-        self.memory.save_docks()
+        """Replace the panel docks by one per panel (and an episode player for a game agent), each bound
+        to the viewer state, and show the views; the arrangement last made for these panels comes back."""
+        self._remove_panels()
         self.docks.build(panels, episodes)
+        self._bindings = [PanelBinding(view, key, self.viewer) for key, view in self.grids.items()]
+        if self.player is not None:
+            self._bindings.append(PlayerBinding(self.player, self.viewer))
         self.view_stack.setCurrentWidget(self.plots)
         self.memory.restore_docks()
         restyle(self, self.appearance.theme, self.appearance.scale)
         self.menus.show_panels(self.docks.toggle_actions())
 
     def _remove_panels(self) -> None:
-        self.memory.save_docks()
+        for binding in self._bindings:
+            binding.unbind()
+        self._bindings = []
+        if self.docks.docks:
+            self.memory.save_docks()
         self.docks.remove()
         self.menus.show_panels([])
 
@@ -446,52 +449,8 @@ class MainWindow(QMainWindow):
         if self.run is not None and self.state in ("running", "paused"):
             self.run.control.set_view(key, value)
 
-    def _latest_image(self, key: str):
-        """The newest picture for one panel, once: a view pulls each preview at most one time (a preview
-        of the same step can differ, e.g. after the viewer chose other digits to interpolate)."""
-        if self._preview is None or key in self._pulled or not self.viewer.showing_live:
-            return None
-        step, images = self._preview
-        self._pulled.add(key)
-        return (step, images[key]) if key in images else None
-
-    def _on_preview(self):
-        preview = self.run.sink.take_preview() if self.run else None
-        if preview is None:
-            return
-        self._preview = preview
-        self._pulled = set()
-        # A paused or single-stepped run is shown at once; a running one within each grid's budget.
-        for grid in self.grids.values():
-            if self.state == "running":
-                grid.refresher.request()
-            else:
-                grid.refresher.now()
-
-    def _on_snapshot(self, step, images):
-        if self.live is not None:
-            self.live.add(step, images)
-
-    def _step_chosen(self, step: int) -> None:
-        """The timeline moved: a saved session shows that step; a run shows it from its kept snapshots,
-        or, back at the newest, goes on with the live pictures."""
-        self.plots.mark_step(None if self.viewed is None and self.viewer.at_newest else step)
-        if self.viewed is not None:
-            self.viewed.show_step(step)
-        elif self.live is not None:
-            if self.viewer.showing_live and self._preview is not None:
-                self._pulled = set()
-                for grid in self.grids.values():
-                    grid.refresher.now()
-            else:
-                self.live.show_step(step)
-
-    def _on_episode(self, episode):
-        if self.player is not None:
-            self.player.add_episode(episode)
-
     def _on_status(self, status):
-        self._status = status
+        self._status = status  # (the viewer state hears it from the bridge)
         if self.state == "running":
             self.status_refresh.request()
         else:
@@ -526,7 +485,7 @@ class MainWindow(QMainWindow):
         self.lbl_budget.setToolTip("Set in Run ▸ Run Budget…")
 
     def _on_event(self, event):
-        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  step {event.step:,}  [{event.kind}]  {event.message}")
+        self.viewer.log(event.step, event.kind, event.message)
         if event.kind == "info" and event.message.startswith(BUDGET_NOTE):
             self._ended_note = event.message[len(BUDGET_NOTE):].split(";")[0] + " (run budget)"
         if event.kind == "error" and self.state in ("running", "paused"):
@@ -547,10 +506,10 @@ class MainWindow(QMainWindow):
         self.show_message(message, error=True)
         self.viewer.ended("failed")
         self.notifier.notify("Training failed", message, error=True)
-        self.log.appendPlainText(f"{time.strftime('%H:%M:%S')}  [error]  {message}")
+        self.viewer.log_text(f"{time.strftime('%H:%M:%S')}  [error]  {message}")
 
     def _on_thread_done(self):
-        self._set_state("idle")
+        self.viewer.run_ended()
         for grid in self.grids.values():
             if isinstance(grid, GameView):
                 grid.stream_from(None, None)  # the run is over: its last preview stays on screen

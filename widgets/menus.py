@@ -24,7 +24,7 @@ class Menus:
         self.recent.aboutToShow.connect(self._fill_recent)
         file.addAction(w.sessions.act_list)
         file.addAction(w.sessions.act_compare)
-        w.exports = ExportMenu(w, file)
+        w.exports = ExportMenu(w.viewer, file, w, w.memory.settings)
         file.addSeparator()
         self._add(file, "quit", "&Quit", w.close, "Ctrl+Q", "Stop the run (it is saved) and quit")
 

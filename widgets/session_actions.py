@@ -12,7 +12,7 @@ from studio.errors import ConfigError, SessionError
 from studio.session.paths import can_write_file, sessions_dir
 from studio.session.probe import check_session
 from widgets.busy import busy_cursor
-from widgets.session_view import SessionView
+from studio.viewer.session import SessionSource
 
 FOLLOW_MS = 1000      # how often an opened session is checked for new points
 LIVE_SECONDS = 10.0   # a file that grew this recently counts as being written
@@ -24,8 +24,7 @@ class SessionActions(QObject):
     def __init__(self, window):
         super().__init__(window)
         self.w = window
-        self.viewed: SessionView | None = None
-        self.carry = None          # what a resumed run's views start from (SessionView.Carry)
+        self.state = window.viewer
         self.summary: dict = {}    # what the check at opening found (studio.session.probe)
         self._grew_at = None       # when the opened file last grew
         icon = window.style().standardIcon
@@ -45,6 +44,12 @@ class SessionActions(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(FOLLOW_MS)
         self.timer.timeout.connect(self.poll)
+
+    @property
+    def viewed(self) -> SessionSource | None:
+        """The saved session on screen, or None."""
+        source = self.state.source
+        return source if isinstance(source, SessionSource) else None
 
     # --- opening ---
     def choose(self) -> None:
@@ -89,16 +94,21 @@ class SessionActions(QObject):
             w.show_message("Stop the current run before opening a session.", error=True)
             return False
         self.close()
-        w.live = None  # the last run's kept snapshots give way to the file's
         try:
             # In a child process first: a damaged file cannot hang or crash the window.
             with busy_cursor():
                 self.summary = check_session(path)
-                self.viewed = SessionView(w, path)
+                source = SessionSource(path)
+                try:
+                    self.state.open(source)  # the last run's kept snapshots give way to the file's
+                except Exception as exc:  # noqa: BLE001 - h5py, numpy and zlib raise many types on damage
+                    raise SessionError(f"{path}: damaged session file ({type(exc).__name__}: {exc})") from None
         except SessionError as exc:
+            if self.state.source is not None:
+                self.state.close_source()
             w.show_message(f"Not opened: {exc}", error=True)
             return False
-        r = self.viewed.reader
+        r = source.reader
         w.info, w.session_path = None, str(path)
         w.show_setup_of(r)
         note = r.newer_note()  # a newer app's file: shown as far as understood, never written
@@ -121,9 +131,7 @@ class SessionActions(QObject):
         self.timer.stop()
         self.act_resume.setEnabled(False)
         if self.viewed is not None:
-            self.viewed.close()
-            self.viewed = None
-        self.w.timeline.setVisible(False)
+            self.state.close_source()  # closes the file
 
     # --- following a file that grows ---
     def is_live(self) -> bool:
@@ -133,7 +141,9 @@ class SessionActions(QObject):
         if self.viewed is None:
             return
         try:
-            grew = self.viewed.poll()
+            delta = self.viewed.poll()
+            grew = delta.any
+            self.state.apply(delta)
         except SessionError as exc:
             self.timer.stop()
             self.w.show_message(f"Stopped following the file: {exc}", error=True)
@@ -174,14 +184,14 @@ class SessionActions(QObject):
                 w.show_message(f"Not resumed: {v.path} cannot be written, and no other place was chosen.",
                                error=True)
                 return
-        self.carry = v.carry(step)
+        carry = v.carry(step)
         try:
             device = w.setup.settings().device  # where to train now (this machine may differ)
         except ConfigError:
             device = "auto"
         self.close()
         from studio.runs import resume_run
-        w.launch(lambda: resume_run(path, device))
+        w.launch(lambda: resume_run(path, device), carry=carry)
 
     def _copy_elsewhere(self, path: Path) -> Path | None:
         target, _ = QFileDialog.getSaveFileName(self.w, f"{path.name} is read-only: continue it in a copy",
@@ -194,8 +204,3 @@ class SessionActions(QObject):
             self.w.show_message(f"Not resumed: could not copy the session to {target} ({exc}).", error=True)
             return None
         return Path(target)
-
-    def take_carry(self, info):
-        """The carried views for a run that has just started, if it is the resumed one."""
-        carry, self.carry = self.carry, None
-        return carry if carry is not None and info.start_step == carry.step else None

@@ -3,7 +3,6 @@ log, its recorded episodes, what a writer added since the last look (`poll`), an
 starts from (`carry`). Everything comes from the file (studio.session.history); nothing trains; no Qt.
 """
 import functools
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -14,6 +13,7 @@ from studio.session.follow import Follower
 from studio.session.history import Timeline, all_metrics, saved_panels, saved_series
 from studio.session.reader import SessionReader
 from studio.sinks import MetricBatch
+from studio.viewer.texts import log_line
 
 EPISODES_SHOWN = 60  # the newest episodes go to the player (as many as it keeps in a live run)
 
@@ -90,8 +90,7 @@ class SessionSource:
     def _lines(self, events) -> list[str]:
         times = self.reader.f[L.EVENTS].fields("time")[self._logged:self._logged + len(events)]
         self._logged += len(events)
-        return [f"{time.strftime('%H:%M:%S', time.localtime(float(when)))}  step {step:,}  [{kind}]  {message}"
-                for (step, kind, message), when in zip(events, times)]
+        return [log_line(step, kind, message, float(when)) for (step, kind, message), when in zip(events, times)]
 
     def episodes(self) -> list:
         index = self.reader.episode_index()

@@ -1,7 +1,9 @@
-"""Where the viewer's pictures come from. MemoryHistory: a run's snapshots kept in memory as the runner
-saves them, so the timeline can go back through them while training goes on (the file being written is
-not read back). More sources (the live run, an opened session) join here: docs/design/viewer-state-plan.md.
-"""
+"""Where the viewer's pictures come from while a run trains. MemoryHistory: a run's snapshots kept in
+memory as the runner saves them, so the timeline can go back through them while training goes on (the
+file being written is not read back). LiveRun: the run on screen — its newest preview, numbered so each
+view draws it once, its history, and what a resumed run starts from. An opened session is the other
+source (studio/viewer/session.py); ViewerState (studio/viewer/state.py) asks either for "the snapshot at
+a step"."""
 import bisect
 
 import numpy as np
@@ -50,3 +52,71 @@ class MemoryHistory:
             self.steps[key] = [steps[i] for i in keep]
             self.contents[key] = [contents[i] for i in keep]
         self.nbytes = sum(c.nbytes for cs in self.contents.values() for c in cs)
+
+
+class LiveRun:
+    """The run on screen, as a source of pictures. Made when a run is asked for (with the carry of a
+    resumed session, if any), adopted by the run's RunInfo when it starts, and kept after it ends as an
+    in-memory history for the timeline."""
+
+    def __init__(self, carry=None):
+        self.carry = carry       # studio.viewer.session.Carry of a resume, until the run starts
+        self.info = None         # the RunInfo, once started
+        self.history = MemoryHistory()
+        self.last_step = None    # the newest step trained, from the run's status
+        self.ended = False
+        self.serial = 0          # numbers the previews: a view that drew serial n has drawn the newest
+        self._preview = None     # (step, {panel: picture})
+
+    def adopt(self, info):
+        """The run has started: its RunInfo; returns the carry if this is the resumed run it was for."""
+        self.info = info
+        carry, self.carry = self.carry, None
+        return carry if carry is not None and info.start_step == carry.step else None
+
+    # --- what the views are built from ---
+    @property
+    def series(self):
+        return self.info.series
+
+    @property
+    def panels(self):
+        return self.info.panels
+
+    @property
+    def episode_spec(self):
+        return self.info.episodes
+
+    # --- pictures ---
+    def set_preview(self, step: int, images: dict) -> int:
+        self.serial += 1
+        self._preview = (step, images)
+        return self.serial
+
+    def newest(self, key: str, after: int):
+        """(serial, step, picture) of the newest preview for panel `key` if it is newer than serial
+        `after`, else None."""
+        if self._preview is None or self.serial <= after:
+            return None
+        step, images = self._preview
+        return (self.serial, step, images[key]) if key in images else None
+
+    def add_snapshots(self, snapshots) -> None:
+        self.history.add_many(snapshots)
+
+    def snapshot_at(self, key: str, step: int):
+        return self.history.snapshot_at(key, step)
+
+    def steps(self) -> np.ndarray:
+        return self.history.all_steps()
+
+    # Read by tests: the kept snapshots per panel.
+    def all_steps(self) -> np.ndarray:
+        return self.history.all_steps()
+
+    @property
+    def contents(self) -> dict:
+        return self.history.contents
+
+    def close(self) -> None:
+        """Nothing to let go: the pictures are dropped with the object."""
