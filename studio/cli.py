@@ -19,7 +19,7 @@ import numpy as np
 from studio import config as cfg
 from studio.control import Control
 from studio.errors import StudioError
-from studio.progress import ProgressSink
+from studio.progress import DownloadLine, ProgressSink
 from studio.run_settings import RunSettings
 from studio.trainers.registry import TRAINERS, trainer_class
 
@@ -75,7 +75,7 @@ def cmd_train(argv: list[str]) -> int:
         if args.kind or args.out or args.preset:
             raise StudioError("--resume continues a session as it was; it takes no model, --out or --preset")
         run_settings = _collect(args, RunSettings)
-        prepared = resume_run(args.resume, run_settings.get("device", "auto"))
+        prepared = resume_run(args.resume, run_settings.get("device", "auto"), progress=DownloadLine())
     else:
         if not args.kind:
             raise StudioError(f"name the model to train: {', '.join(TRAINERS)} (or --resume FILE.h5)")
@@ -87,7 +87,7 @@ def cmd_train(argv: list[str]) -> int:
             base = cls.presets[args.preset]
         config = cfg.from_dict(cls.config_cls, _collect(args, cls.config_cls), base=base)
         settings = cfg.from_dict(RunSettings, _collect(args, RunSettings))
-        prepared = new_run(args.kind, config, settings, args.out)
+        prepared = new_run(args.kind, config, settings, args.out, progress=DownloadLine())
     control = Control()
     stop_requests = []
 

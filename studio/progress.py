@@ -1,4 +1,5 @@
-"""The headless CLI's progress line: step, steps/s, ETA and the latest losses, on stderr."""
+"""The headless CLI's progress lines on stderr: a data set's download, then step, steps/s, ETA and the latest
+losses while training."""
 import shutil
 import sys
 import time
@@ -17,6 +18,31 @@ def fit_width(line: str, columns: int) -> str:
     """The line cut to one short of the terminal's width (the last column would wrap on some terminals)."""
     room = max(10, columns - 1)
     return line if len(line) <= room else line[: room - 1] + "…"
+
+
+class DownloadLine:
+    """callback(label, done_bytes, total_bytes) for studio/data/download.py, printed as one line per file:
+    redrawn in place on a terminal, a fresh line every few seconds in a log."""
+
+    def __init__(self, stream=None, every: float = 0.2):
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.every = every if self.tty else 5.0
+        self._last: dict[str, float] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        finished = total > 0 and done >= total
+        now = time.monotonic()
+        if not finished and label in self._last and now - self._last[label] < self.every:
+            return
+        self._last[label] = now
+        size = f"{done / 1e6:.1f} / {total / 1e6:.1f} MB {done / total:4.0%}" if total else f"{done / 1e6:.1f} MB"
+        line = f"{'downloaded' if finished else 'downloading'} {label}  {size}"
+        if self.tty:
+            line = fit_width(line, shutil.get_terminal_size((80, 24)).columns)
+            print("\r" + line + "\033[K", end="\n" if finished else "", file=self.stream, flush=True)
+        else:
+            print(line, file=self.stream, flush=True)
 
 
 class ProgressSink(Sink):

@@ -10,8 +10,10 @@ class RunSettings:
                       low=0, high=2**31 - 1)
     device: str = param("auto", "Where to train: 'auto' (a GPU when there is one, else the CPU), 'cpu', "
                         "'cuda', 'cuda:N' or 'mps'.")
-    data: str = param("mnist-5k", "Training data: 'mnist-5k' (the embedded digits) or a folder of "
-                      "MNIST-format IDX files (e.g. Fashion-MNIST).")
+    data: str = param("mnist-5k", "Training data: 'mnist-5k' (5,000 embedded digits, offline), 'mnist' (60,000 "
+                      "digits), 'fashion-mnist' or 'kmnist' (downloaded once into the user cache folder; "
+                      "Fashion-MNIST from Debian's dataset-fashion-mnist when installed), or a folder: "
+                      "MNIST-format IDX files, or your own PNG/JPEG pictures (one sub-folder per class, or none).")
     snapshot_every: int = param(100, "Save the sample grid to the session every this many steps "
                                 "(plus a denser 1-2-5 schedule before that).", low=1, high=10**6,
                                 label="snapshot every")

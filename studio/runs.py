@@ -25,14 +25,14 @@ class PreparedRun:
     settings: RunSettings
 
 
-def _build(kind: str, config, settings: RunSettings):
+def _build(kind: str, config, settings: RunSettings, progress=None):
     cls = trainer_class(kind)
     cfg.validate(config)
     cfg.validate(settings)
     device = dev.resolve(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    data = load_source(settings.data) if getattr(cls, "uses_data", True) else None
+    data = load_source(settings.data, progress=progress) if getattr(cls, "uses_data", True) else None
     return cls(config, data, device, settings.seed), device
 
 
@@ -43,9 +43,11 @@ def _run_info(trainer, settings: RunSettings, device, path: str | None = None) -
                    frames=trainer.frame_stream(), frames_per_step=trainer.frames_per_step)
 
 
-def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True) -> PreparedRun:
-    """Validate everything, then create the trainer and (unless save=False) its session file."""
-    trainer, device = _build(kind, config, settings)
+def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True,
+            progress=None) -> PreparedRun:
+    """Validate everything, then create the trainer and (unless save=False) its session file. `progress`:
+    callback(label, done_bytes, total_bytes) while a data set is downloaded (studio/data/download_progress.py)."""
+    trainer, device = _build(kind, config, settings, progress)
     info = _run_info(trainer, settings, device)
     writer = None
     if save:
@@ -55,7 +57,7 @@ def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = N
     return PreparedRun(trainer, writer, info, settings)
 
 
-def load_trainer(path: str | Path, device: str = "auto"):
+def load_trainer(path: str | Path, device: str = "auto", progress=None):
     """The trainer of a session at its latest usable checkpoint (for `sample` and resume)."""
     with SessionReader(path) as reader:
         if reader.newer:
@@ -69,14 +71,14 @@ def load_trainer(path: str | Path, device: str = "auto"):
     settings = replace(cfg.from_dict(RunSettings, settings_dict), device=device)
     state = unpack(blob)
     config = cfg.from_dict(cls.config_cls, state["config"])
-    trainer, device_obj = _build(kind, config, settings)
+    trainer, device_obj = _build(kind, config, settings, progress)
     trainer.load_state_dict(unpack(blob, device_obj))
     return trainer, settings, device_obj
 
 
-def resume_run(path: str | Path, device: str = "auto") -> PreparedRun:
+def resume_run(path: str | Path, device: str = "auto", progress=None) -> PreparedRun:
     """Continue a session in its own file from its latest usable checkpoint."""
-    trainer, settings, device_obj = load_trainer(path, device)
+    trainer, settings, device_obj = load_trainer(path, device, progress)
     writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec())
     info = _run_info(trainer, settings, device_obj, str(path))
     return PreparedRun(trainer, writer, info, settings)

@@ -18,11 +18,13 @@ _SPLIT_STEMS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
 
 @dataclass
 class DigitSet:
-    """images: uint8 (N, 28, 28), 0 = background; labels: int64 (N,) indexing `classes`."""
+    """images: uint8 (N, 28, 28), 0 = background; labels: int64 (N,) indexing `classes`. notes: lines a person
+    should read about how the set was loaded (files skipped, pictures inverted), for the run's log."""
     name: str
     images: np.ndarray
     labels: np.ndarray
     classes: list[str] = field(default_factory=lambda: list(MNIST_CLASSES))
+    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -33,7 +35,7 @@ class DigitSet:
             raise DataError(f"{self.name}: cannot hold out {holdout} of {len(self)} items")
         order = np.random.default_rng(seed).permutation(len(self))
         parts = order[holdout:], order[:holdout]
-        return tuple(DigitSet(self.name, self.images[p], self.labels[p], self.classes) for p in parts)
+        return tuple(DigitSet(self.name, self.images[p], self.labels[p], self.classes, self.notes) for p in parts)
 
 
 def load_embedded() -> DigitSet:
@@ -54,6 +56,11 @@ def _find(folder: Path, stem: str) -> Path | None:
             if (base / name).is_file():
                 return base / name
     return None
+
+
+def has_idx_files(folder: Path) -> bool:
+    """Whether `folder` holds the images of a split in MNIST's IDX format (rather than, say, pictures)."""
+    return any(_find(folder, images) is not None for images, _ in _SPLIT_STEMS.values())
 
 
 def load_idx_folder(folder: str | Path, split: str | None = None, classes: list[str] | None = None) -> DigitSet:

@@ -40,4 +40,5 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(raw) != expected:
         what = "truncated" if len(raw) < expected else "has trailing bytes"
         raise DataError(f"{path}: {what}: header says {shape} needs {expected} bytes, file has {len(raw)}")
-    return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
+    # bytearray: a writable array, which torch.as_tensor takes without a warning
+    return np.frombuffer(bytearray(raw), dtype=dtype, offset=header).reshape(shape)

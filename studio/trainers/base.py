@@ -104,6 +104,7 @@ class Trainer(ABC):
         cfg.validate(config)
         self.config, self.data, self.device, self.seed = config, data, device, seed
         self.step = 0
+        self._data_notes = list(getattr(data, "notes", None) or [])  # how the data was loaded: for the event log
         # Set by the runner: a long step (a DQN's evaluation episodes) checks it and gives up early, so
         # stopping, or closing the window, never waits for it.
         self.stop_requested = lambda: False
@@ -154,8 +155,9 @@ class Trainer(ABC):
 
     def take_notes(self) -> list[str]:
         """Things a person should know that happened since the last call, such as a resume that could not
-        restore everything (the runner puts them in the event log)."""
-        return []
+        restore everything, or files skipped in a folder of pictures (the runner puts them in the event log)."""
+        notes, self._data_notes = getattr(self, "_data_notes", []), []
+        return notes
 
     @abstractmethod
     def modules(self) -> dict[str, torch.nn.Module]: ...

@@ -3,6 +3,7 @@ latent scatter and interpolation, the decoded manifold (2-D latent) and, as an o
 import numpy as np
 import torch
 
+from studio.errors import DataError
 from studio.data.augment import random_shift
 from studio.models.conv_vae import ConvVAE, elbo_terms
 from studio.models.latent_vae import LatentVAE, latent_elbo_terms
@@ -24,7 +25,13 @@ class VAETrainer(Trainer):
     def __init__(self, config: VAEConfig, data, device, seed: int):
         super().__init__(config, data, device, seed)
         torch.manual_seed(seed)  # weight initialisation
-        train, held = data.split(config.holdout, seed)
+        # A small folder of one's own pictures keeps four fifths for training rather than being refused.
+        holdout = min(config.holdout, len(data) // 5)
+        if holdout < config.holdout:
+            if holdout < 2:
+                raise DataError(f"{data.name}: {len(data)} images are too few for the VAE (it needs at least 10)")
+            self._data_notes.append(f"{len(data)} images: {holdout} held out for evaluation, not {config.holdout}")
+        train, held = data.split(holdout, seed)
         to_x = lambda s: torch.as_tensor(s.images, device=device).float().div(255).unsqueeze(1)  # noqa: E731
         self.x, self.x_held = to_x(train), to_x(held)
         self.n_shown = min(len(held), V.MAX_SCATTER)  # held-out digits in the scatter and the pair choice
