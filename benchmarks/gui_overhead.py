@@ -65,7 +65,17 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     share of one core the GUI thread used."""
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer
 
+    from widgets import metric_plots
     from widgets.main_window import MainWindow
+
+    # Count the curve redraws that had new points to draw: the refresh rate a person sees.
+    redraws = [0]
+    plain_redraw = metric_plots.MetricPlots.redraw
+
+    def counted(self):
+        redraws[0] += bool(self._dirty)
+        plain_redraw(self)
+    metric_plots.MetricPlots.redraw = counted
 
     window = MainWindow()
     window.setup.select_model(kind)
@@ -112,7 +122,7 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     game = window.grids.get("game")
     sal = window.player._saliency if window.player is not None else None
     extra = {"game_fps": getattr(game, "frames_drawn", 0) / seconds,
-             "saliency_maps": len(sal.grids) if sal is not None else 0}
+             "saliency_maps": len(sal.grids) if sal is not None else 0, "curve_hz": redraws[0] / seconds}
     window.close()
     last = statuses[-1]  # the runner's own count of steps and of training time (pauses excluded)
     return last.step / last.elapsed_s, np.array(lags), gui_cpu / seconds, extra
@@ -156,7 +166,8 @@ def main():
                 guis.append(result["rate"])
                 all_lags.append(np.array(result["lags"]))
                 loads.append(result["gui_load"])
-                extras = f", live game {result['game_fps']:.1f} frames/s" if result.get("game_fps") else ""
+                extras = f", curves redrawn {result['curve_hz']:.1f}/s"
+                extras += f", live game {result['game_fps']:.1f} frames/s" if result.get("game_fps") else ""
                 extras += f", saliency maps {result['saliency_maps']}" if result.get("saliency_maps") else ""
         lags = all_lags[-1]
         lag_text = (f"lag p50 {np.percentile(lags, 50):.1f} ms p99 {np.percentile(lags, 99):.1f} ms "
