@@ -15,6 +15,7 @@ feels. Run by hand:
 """
 import argparse
 import os
+from dataclasses import replace
 import sys
 import tempfile
 import time
@@ -50,6 +51,7 @@ def headless(kind: str, seconds: float, threads: int, preset: str | None = None)
     from studio.control import Control
     from studio.run_settings import RunSettings
     from studio.runs import make_runner, new_run
+    # threads 0: the app's default, torch's threads tuned to the machine's load (studio/threads.py)
     prepared = new_run(kind, preset_of(kind, preset)[1], cfg.from_dict(RunSettings, {"threads": threads}))
     control = Control()
     runner = make_runner(prepared, control, preview_seconds=None)
@@ -78,10 +80,12 @@ def windowed(app, kind: str, seconds: float, threads: int, probe_on: bool = True
     metric_plots.MetricPlots.redraw = counted
 
     window = MainWindow()
+    # The same thread policy as the headless run: a fixed count, or (0) the tuner the window uses by default.
+    plain_settings = window.setup.settings
+    window.setup.settings = lambda: replace(plain_settings(), threads=threads)
     window.setup.select_model(kind)
     window.setup.form.set_values(preset_of(kind, preset)[1])
     window.show()
-    torch.set_num_threads(threads)
     lags, clock = [], QElapsedTimer()
     probe = QTimer()
     probe.setInterval(10)
@@ -134,7 +138,8 @@ def main():
     p.add_argument("--preset", help="a preset of the model (default: its default preset)")
     p.add_argument("--seconds", type=float, default=30)
     p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads in both variants (0: the app's default, tuned to the machine's load)")
     p.add_argument("--one", choices=("headless", "window"), help=argparse.SUPPRESS)
     p.add_argument("--probe", choices=("on", "off"), default="on",
                    help="the 10 ms lag probe wakes the GUI thread 100 times a second, which itself costs "
@@ -174,7 +179,7 @@ def main():
                     f"max {lags.max():.1f} ms, " if len(lags) else "")
         print(f"round {r + 1}: headless {heads[-1]:.2f} steps/s, window {guis[-1]:.2f} steps/s, "
               f"{lag_text}GUI thread CPU {loads[-1]:.0%}{extras}", flush=True)
-    print(f"\n{args.model} ({preset_of(args.model, args.preset)[0]}{'; ' + ', '.join(args.set) if args.set else ''}), torch threads {args.threads or 'default'}, "
+    print(f"\n{args.model} ({preset_of(args.model, args.preset)[0]}{'; ' + ', '.join(args.set) if args.set else ''}), torch threads {args.threads or 'tuned (the default)'}, "
           f"{args.rounds}×{args.seconds:.0f} s each, "
           f"fresh process per run:")
     print(f"  headless {np.mean(heads):.2f} steps/s, window {np.mean(guis):.2f} steps/s, "
@@ -188,8 +193,9 @@ def main():
 def one(args) -> None:
     """One measurement in this (fresh) process; prints a JSON line."""
     import json
-    threads = args.threads or torch.get_num_threads()
-    torch.set_num_threads(threads)
+    threads = args.threads
+    if threads:
+        torch.set_num_threads(threads)
     if args.one == "headless":
         print(json.dumps({"rate": headless(args.model, args.seconds, threads, args.preset)}))
         return

@@ -10,7 +10,7 @@ from studio.viewer.state import ViewerState
 
 def recorder(state):
     seen = []
-    for name in ("run_state", "message", "steps", "step", "live", "last_step"):
+    for name in ("run_state", "message", "steps", "step", "live", "last_step", "following"):
         getattr(state.events, name).connect(lambda *a, name=name: seen.append((name, *a)))
     return seen
 
@@ -23,7 +23,13 @@ def test_run_state_is_checked_and_announced():
     st.set_run_state("paused")
     assert st.state_label() == "paused" and seen == [("run_state", "running"), ("run_state", "paused")]
     st.set_run_state("idle")
-    assert st.state_label(viewing=True) == "viewing" and not st.active
+    st.ended("stopped")
+    assert st.state_label() == "stopped" and not st.active
+    st.source = object()  # an opened session (not a live run)
+    assert st.state_label() == "viewing"
+    st.set_following(True)
+    assert st.state_label() == "live (read-only)" and seen[-1] == ("following", True)
+    st.source = None
     with pytest.raises(ValueError):
         st.set_run_state("flying")
     st.say("Not started: lr must be > 0", error=True)

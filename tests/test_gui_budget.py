@@ -24,7 +24,7 @@ def test_a_step_budget_stops_the_run_saves_and_notifies(window, qtbot):
 
 def test_a_stopped_run_does_not_notify_and_a_failed_one_does(window, qtbot, monkeypatch):
     window.start()
-    qtbot.waitUntil(lambda: window.state == "running" and window._status is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.state == "running" and window.status_labels.last_status is not None, timeout=60000)
     window.stop()
     qtbot.waitUntil(lambda: window.state == "idle", timeout=60000)
     assert window.notifier.sent == [] and window.lbl_state.text() == "stopped"

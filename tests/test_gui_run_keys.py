@@ -23,8 +23,9 @@ def _paused_run(qtbot, w) -> int:
     qtbot.keyClick(w, Qt.Key_Space)
     assert w.state == "paused"
     # The runner's own word that it is paused (a step under way when Space came is finished by then).
-    qtbot.waitUntil(lambda: w.run.control.paused and w._status is not None and w._status.state == "paused"
-                    and w._status.step == _trainer(w).step == _step(w), timeout=10000)
+    last = lambda: w.status_labels.last_status  # noqa: E731
+    qtbot.waitUntil(lambda: w.run.control.paused and last() is not None and last().state == "paused"
+                    and last().step == _trainer(w).step == _step(w), timeout=10000)
     return _trainer(w).step
 
 

@@ -303,7 +303,7 @@ def _hint_shown(w) -> bool:
 
 
 def _status_is_blank(w) -> bool:
-    from widgets.main_window import NO_CLOCK, NO_RATE, NO_STEP
+    from widgets.status_labels import NO_CLOCK, NO_RATE, NO_STEP
     return (w.lbl_step.text(), w.lbl_rate.text(), w.lbl_time.text(), w.lbl_file.text()) == \
         (NO_STEP, NO_RATE, NO_CLOCK, "")
 

@@ -25,11 +25,11 @@ from widgets.panel_docks import PanelDocks, make_dock
 from widgets.notifier import Notifier
 from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
-from widgets.refresh import BudgetedRefresh
 from widgets.run_bridge import RunBridge
 from widgets.run_keys import RunKeys
 from widgets.session_actions import SessionActions
 from widgets.setup_panel import SetupPanel
+from widgets.status_labels import StatusLabels
 from widgets.timeline import TimelineBar
 from widgets.view_bindings import LogBinding, PanelBinding, PlayerBinding, PlotsBinding
 from widgets.window_memory import WindowMemory
@@ -37,7 +37,6 @@ from widgets.worker import TrainingThread
 
 
 CLOSE_WAIT_MS = 5000  # how long closing waits for the current step before it keeps the window open
-NO_STEP, NO_RATE, NO_CLOCK = "step –", "– steps/s", "0:00:00"  # the status bar without a run
 
 
 class MainWindow(QMainWindow):
@@ -91,8 +90,6 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.settings_dock], [330], Qt.Horizontal)
         self.resizeDocks([self.events_dock], [110], Qt.Vertical)
 
-        self._status = None
-        self.status_refresh = BudgetedRefresh(self._show_status, 0.5, 0.005, self)
         self._make_actions()
         self.appearance = Appearance()
         self.budget = Budget()          # the next run's (Run ▸ Run Budget…)
@@ -140,19 +137,11 @@ class MainWindow(QMainWindow):
         bar.addAction(self.sessions.act_resume)
 
     def _make_status_bar(self):
-        self.lbl_step, self.lbl_rate, self.lbl_time = QLabel(NO_STEP), QLabel(NO_RATE), QLabel(NO_CLOCK)
-        self.lbl_device, self.lbl_state, self.lbl_file = QLabel(""), QLabel(""), QLabel("")
-        self.lbl_budget = QLabel("")  # the run budget and its ETA (Run ▸ Run Budget…)
-        # Fixed widths: a label that grows with its text would re-lay out the window at every update.
-        metrics = self.fontMetrics()
-        for w, template in ((self.lbl_state, "preparing…"), (self.lbl_step, "step 00,000,000"),
-                            (self.lbl_rate, "00000.0 steps/s"), (self.lbl_time, "000:00:00"),
-                            (self.lbl_device, "CPU (00 threads)")):
-            w.setFixedWidth(metrics.horizontalAdvance(template) + 12)
-            self.statusBar().addWidget(w)
-        self.lbl_budget.setFixedWidth(metrics.horizontalAdvance("budget 00,000,000 steps · 000:00:00 left") + 12)
-        self.statusBar().addWidget(self.lbl_budget)
-        self.statusBar().addPermanentWidget(self.lbl_file)
+        self.status_labels = StatusLabels(self.viewer, self.statusBar(), self._budget_text, self)
+        labels = self.status_labels  # plain references: the tests and the screenshot script read them
+        self.lbl_step, self.lbl_rate, self.lbl_time = labels.step, labels.rate, labels.time
+        self.lbl_device, self.lbl_state, self.lbl_file = labels.device, labels.run_state, labels.file
+        self.lbl_budget = labels.budget  # the run budget and its ETA (Run ▸ Run Budget…)
 
     # --- state ---
     @property
@@ -172,16 +161,6 @@ class MainWindow(QMainWindow):
         self.act_step.setEnabled(active)
         self.act_stop.setEnabled(active)
         self.setup.set_mode({"idle": "all", "paused": "live"}.get(state, "none"))
-        self.lbl_state.setText(self.viewer.state_label())
-
-    def _reset_status(self) -> None:
-        """The status bar without a run's numbers: a new run or another model must not show the old ones."""
-        self._status = None  # a redraw still pending shows nothing
-        self.lbl_step.setText(NO_STEP)
-        self.lbl_rate.setText(NO_RATE)
-        self.lbl_time.setText(NO_CLOCK)
-        self.lbl_device.setText("")
-        self.lbl_file.setText("")
 
     def _model_chosen(self, _kind: str) -> None:
         """Another model picked: the previous one's curves, panels and numbers go, and the hint is back.
@@ -197,8 +176,6 @@ class MainWindow(QMainWindow):
         self.viewer.close_source()
         self.info = self.session_path = self.current_config = None
         self.show_message("")
-        self._reset_status()
-        self.lbl_state.setText(self.state)  # not "viewing" any more
         self.hint.welcome()
         self.view_stack.setCurrentWidget(self.hint)
 
@@ -298,15 +275,14 @@ class MainWindow(QMainWindow):
                 return
         self.show_message("")
         self.close_viewed()
-        self.launch(lambda: new_run(kind, config, settings, out))
+        self.launch(lambda progress: new_run(kind, config, settings, out, progress=progress))
         self.current_config = config
 
     def launch(self, prepare, carry=None) -> None:
-        """Run `prepare()` (a new or resumed PreparedRun) and its training in the worker thread; `carry`:
-        what a resumed session's views go on from."""
+        """Run `prepare(progress)` (a new or resumed PreparedRun; `progress` hears of a data set's download)
+        and its training in the worker thread; `carry`: what a resumed session's views go on from."""
         self.log.clear()
         self.current_config = None  # known once the run has started (a resumed one brings its own)
-        self._reset_status()
         self.hint.preparing()  # until the run has started and built its views
         self.view_stack.setCurrentWidget(self.hint)
         self.run = TrainingThread(prepare, budget=self.budget if self.budget.is_set() else None)
@@ -315,8 +291,8 @@ class MainWindow(QMainWindow):
         self.bridge = RunBridge(self.viewer, self.run, self)  # first: the views exist before _on_started
         signals = self.run.sink.signals
         signals.started.connect(self._on_started)
-        signals.status_ready.connect(self._on_status)
         signals.event_ready.connect(self._on_event)
+        signals.download.connect(self.hint.download)
         self.run.worker.finished.connect(self._on_finished)
         self.run.worker.failed.connect(self._on_failed)
         self.run.thread.finished.connect(self._on_thread_done)
@@ -370,12 +346,6 @@ class MainWindow(QMainWindow):
         self.setup.show_model(info.kind)
         self.setup.form.set_values(info.config)  # a resumed run goes on with its checkpoint's settings
         self.session_path = info.session_path
-        self.lbl_device.setText(info.device_name)
-        rate = "00000.0 steps/s" + (" · 00,000 frames/s" if info.frames_per_step else "")
-        self.lbl_rate.setFixedWidth(self.fontMetrics().horizontalAdvance(rate) + 12)
-        self.lbl_rate.setToolTip(f"agent steps per second; each is {info.frames_per_step} frames of the game"
-                                 if info.frames_per_step else "training steps per second")
-        self.lbl_file.setText(info.session_path or "")
         if info.session_path:
             self.memory.settings.add_recent(info.session_path)
 
@@ -449,34 +419,15 @@ class MainWindow(QMainWindow):
         if self.run is not None and self.state in ("running", "paused"):
             self.run.control.set_view(key, value)
 
-    def _on_status(self, status):
-        self._status = status  # (the viewer state hears it from the bridge)
-        if self.state == "running":
-            self.status_refresh.request()
-        else:
-            self.status_refresh.now()
-
-    def _show_status(self):
-        status = self._status
-        if status is None:
-            return
-        self.lbl_step.setText(f"step {status.step:,}")
-        per = self.info.frames_per_step if self.info is not None else 0
-        frames = f" · {status.steps_per_s * per:,.0f} frames/s" if per else ""
-        self.lbl_rate.setText(f"{status.steps_per_s:.1f} steps/s{frames}")
-        self.lbl_time.setText(format_clock(status.elapsed_s))
-        self._show_budget(status)
-        if status.threads is not None:  # the run tunes its CPU threads to the machine's load
-            self.lbl_device.setText(f"CPU ({status.threads} thread{'s' if status.threads != 1 else ''})")
-
-    def _show_budget(self, status) -> None:
+    def _budget_text(self, status) -> str | None:
+        """The budget label during a run: the budget and the time left (None: no budget)."""
         if not self.budget.is_set() or self.run is None:
-            return
+            return None
         if self._budget_from is None:
             start = self.info.start_step if self.info is not None else status.step
             self._budget_from = (start, status.elapsed_s)
         left = eta_seconds(self.budget, status.step, status.steps_per_s, status.elapsed_s, *self._budget_from)
-        self.lbl_budget.setText(f"budget {self.budget.describe()}" + (f" · {format_clock(left)} left" if left is not None else ""))
+        return f"budget {self.budget.describe()}" + (f" · {format_clock(left)} left" if left is not None else "")
 
     def set_budget(self, budget) -> None:
         """The budget of the next run (Run ▸ Run Budget…)."""

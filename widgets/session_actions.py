@@ -114,13 +114,6 @@ class SessionActions(QObject):
         note = r.newer_note()  # a newer app's file: shown as far as understood, never written
         w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}." +
                        (f" {note}" if note else ""), error=bool(note))
-        w.lbl_step.setText(f"step {r.last_step():,}")
-        # The file holds no speed or training time: the last run's figures must not stay beside its step.
-        w.lbl_rate.setText("– steps/s")
-        w.lbl_time.setText("–")
-        w.lbl_state.setText("viewing")
-        w.lbl_device.setText(r.device)
-        w.lbl_file.setText(str(path))
         self._grew_at = None
         self.act_resume.setEnabled(not r.newer)
         self.timer.start()
@@ -150,8 +143,7 @@ class SessionActions(QObject):
             return
         if grew:
             self._grew_at = time.monotonic()
-            self.w.lbl_step.setText(f"step {self.viewed.reader.last_step():,}")
-        self.w.lbl_state.setText("live (read-only)" if self.is_live() else "viewing")
+        self.state.set_following(self.is_live())
 
     # --- resume ---
     def resume(self) -> None:
@@ -191,7 +183,7 @@ class SessionActions(QObject):
             device = "auto"
         self.close()
         from studio.runs import resume_run
-        w.launch(lambda: resume_run(path, device), carry=carry)
+        w.launch(lambda progress: resume_run(path, device, progress=progress), carry=carry)
 
     def _copy_elsewhere(self, path: Path) -> Path | None:
         target, _ = QFileDialog.getSaveFileName(self.w, f"{path.name} is read-only: continue it in a copy",

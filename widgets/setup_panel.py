@@ -57,7 +57,9 @@ class SetupPanel(QWidget):
         for key, label in available_sources():
             self.data.addItem(label, key)
         self.data.addItem(BROWSE, None)
-        self.data.setToolTip("Training images: the embedded MNIST digits, or a folder of MNIST-format IDX files")
+        self.data.setToolTip("Training images: the embedded MNIST digits (offline); MNIST, Fashion-MNIST or KMNIST "
+                             "(downloaded once into the cache folder); or a folder of MNIST-format IDX files or of "
+                             "your own PNG/JPEG pictures (one sub-folder per class, or none)")
         self.data.activated.connect(self._maybe_browse)
         self.data_label = QLabel("Data")
         self.cadence = ConfigForm(RunSettings, hidden=("seed", "device", "data", "threads"))
@@ -150,7 +152,7 @@ class SetupPanel(QWidget):
     def _maybe_browse(self, index: int):
         if self.data.itemData(index) is not None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Folder with MNIST-format IDX files")
+        folder = QFileDialog.getExistingDirectory(self, "Folder of pictures (one sub-folder per class) or of IDX files")
         if folder:
             self.data.insertItem(index, folder, folder)
             self.data.setCurrentIndex(index)

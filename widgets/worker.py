@@ -28,6 +28,7 @@ class RunSignals(QObject):
     event_ready = Signal(object)    # Event
     checkpoint_saved = Signal(int)
     episode_ready = Signal(object)  # a recorded Episode (the trainer keeps no reference to it)
+    download = Signal(str, int, int)  # a data set's file coming in while the run prepares: label, bytes, total
 
 
 class QtSink(Sink):
@@ -50,6 +51,10 @@ class QtSink(Sink):
             self._preview = (step, copies)
         if first:
             self.signals.preview_ready.emit()
+
+    def download_progress(self, label: str, done: int, total: int) -> None:
+        """studio/data/download_progress.py's callback, called on the worker thread while a run prepares."""
+        self.signals.download.emit(label, done, total)
 
     def take_preview(self):
         with self._lock:
@@ -94,7 +99,7 @@ class TrainingWorker(QObject):
         from studio.runs import make_runner
         outcome, message = None, None
         try:
-            self.prepared = self.prepare()
+            self.prepared = self.prepare(self.sink.download_progress)
             # Fewer, larger batches: each delivery wakes the GUI thread, which shares the cores and
             # the GIL with training (the views redraw less often than this anyway).
             runner = make_runner(self.prepared, self.control, [self.sink], max_steps=self.max_steps,

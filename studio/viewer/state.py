@@ -29,11 +29,13 @@ class ViewerState:
         self.last_step = None        # how far training went (None: not known)
         self.source = None           # LiveRun | SessionSource | None: what the panels show
         self.episode = None          # the episode chosen in the player (Export reads it)
+        self.following = False       # the opened session is growing: another program writes it
         # source(source): the views are rebuilt from it; shown(key, step, picture): a panel shows a kept
         # snapshot; preview(serial): a newer live picture waits (views take it with take_newest);
-        # metrics(batch), log(line), log_cleared(), episode_added(episode): more to show.
+        # metrics(batch), log(line), log_cleared(), episode_added(episode): more to show; status(Status): the
+        # live run's numbers; following(bool): the opened session grows.
         self.events = Events("run_state", "message", "steps", "step", "live", "last_step", "source", "shown",
-                             "preview", "metrics", "log", "log_cleared", "episode_added")
+                             "preview", "metrics", "log", "log_cleared", "episode_added", "status", "following")
         self._pending = None         # the LiveRun of a run asked for and not started yet
         self._owner = threading.get_ident()
         self.events.step.connect(self._resolve)  # first: the views hear `shown` after `step`
@@ -53,11 +55,13 @@ class ViewerState:
         """A run is on and takes orders (pause, step, settings, viewer choices)."""
         return self.run_state in ("running", "paused")
 
-    def state_label(self, viewing: bool = False) -> str:
+    def state_label(self) -> str:
         if self.preparing:
             return "preparing…"
         if self.run_state == "idle":
-            return "viewing" if viewing else (self.outcome or "idle")
+            if self.source is not None and self.live_run is None:
+                return "live (read-only)" if self.following else "viewing"
+            return self.outcome or "idle"
         return self.run_state
 
     def ended(self, outcome: str) -> None:
@@ -117,6 +121,7 @@ class ViewerState:
     def status(self, status) -> None:
         if self.live_run is not None:
             self.live_run.last_step = status.step
+            self.events.status.emit(status)
 
     def metrics(self, batch) -> None:
         self.events.metrics.emit(batch)
@@ -190,7 +195,9 @@ class ViewerState:
             self.events.episode_added.emit(episode)
 
     def close_source(self) -> None:
-        """Nothing on screen: the source is let go (a session's file is closed)."""
+        """Nothing on screen: the source is let go (a session's file is closed), and with it how the last
+        run ended."""
+        self.outcome = ""
         self._set_source(None)
         self.events.source.emit(None)
         with self.events.batch():
@@ -199,10 +206,15 @@ class ViewerState:
             self.set_steps(np.zeros(0, np.int64))
         self.events.log_cleared.emit()
 
+    def set_following(self, following: bool) -> None:
+        if following != self.following:
+            self.following = following
+            self.events.following.emit(following)
+
     def _set_source(self, source) -> None:
         self._check_thread()
         old, self.source = self.source, source
-        self.episode = None
+        self.episode, self.following = None, False
         if old is not None and old is not source:
             old.close()
 
