@@ -31,6 +31,7 @@ def snapshot_due(step: int, every: int) -> bool:
     return mantissa in (1, 2, 5)
 
 
+SCORE_WAIT_S = 2.0  # at most this long, a run that ends waits for a quality score still being computed
 PREVIEW_SHARE = 0.03  # previews may take up to 3% of training time…
 PREVIEW_MAX_S = 0.7   # …but come more than once a second: on a loaded CPU every cost stretches
 CHECKPOINT_NOTE_SECONDS = 60.0  # the event log lists a checkpoint at most this often
@@ -166,10 +167,20 @@ class Runner:
             self._preview_step = None  # show the new choice now, not at the next scheduled preview
             self._preview()
 
+    def _take_scores(self, wait: float = 0.0) -> None:
+        """Points measured off the training thread (a quality score), at the steps they measured."""
+        for step, scores in self.trainer.take_scores(wait):
+            for key, value in scores.items():
+                if key in self._pending:
+                    steps, values = self._pending[key]
+                    steps.append(step)
+                    values.append(torch.tensor(float(value), dtype=torch.float64))
+
     def _idle(self) -> None:
         """While paused: apply setting changes, and make sure the views show the step paused at."""
         self._apply_config()
         self._apply_views()
+        self._take_scores()  # a score of the step paused at arrives while paused
         if not self._flush_metrics():
             self._halt_on_nonfinite()
         self._preview()
@@ -234,6 +245,7 @@ class Runner:
                     steps, values = self._pending[key]
                     steps.append(t.step)
                     values.append(value)
+                self._take_scores()
                 now = self.clock()
                 self.elapsed += now - start
                 if self.tuner is not None:
@@ -275,6 +287,7 @@ class Runner:
         finally:
             t.stop_requested = lambda: False  # a later evaluate() outside a run is not cut short
             if clean:
+                self._take_scores(wait=SCORE_WAIT_S)  # the last steps' score belongs in the file too
                 if self._flush_metrics():
                     self._snapshot()  # the file ends with the pictures of the last step trained
                     if t.step != self._last_ckpt_step:

@@ -38,9 +38,10 @@ def sessions_dir(tmp_path, monkeypatch):
 
 @pytest.fixture
 def tiny_gan_config():
-    """A GAN small enough to take a few milliseconds per step on one CPU thread."""
+    """A GAN small enough to take a few milliseconds per step on one CPU thread (no quality score: the tests
+    that use it are about training and the session; tests/test_core_quality_meter.py scores)."""
     from studio.trainers.gan_config import GANConfig
-    return GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8)
+    return GANConfig(z_dim=8, g_width=4, d_width=4, batch_size=8, quality_every=0)
 
 
 @pytest.fixture

@@ -110,7 +110,7 @@ def test_weights_load_into_a_fresh_model_and_give_the_same_outputs(gan, tmp_path
         assert export_weights(r, tmp_path / "w.pt") == 30
     trainer, _, _ = load_trainer(gan, "cpu")
     for tensors in (load_file(tmp_path / "w.safetensors"), torch.load(tmp_path / "w.pt", weights_only=True)):
-        assert {k.split(".")[0] for k in tensors} == {"G", "D"}
+        assert {k.split(".")[0] for k in tensors} == {"G", "D", "G_ema"}  # the average of G is exported too
         g = trainer.G
         state = {k[2:]: v for k, v in tensors.items() if k.startswith("G.")}
         z = torch.randn(5, trainer.config.z_dim, generator=torch.Generator().manual_seed(1))

@@ -73,7 +73,7 @@ def test_the_file_holds_what_the_run_reported(session, tiny_gan_config, tiny_set
             assert values.tolist() == [v for _, v in sink.points[key]]   # every point, bit for bit
         assert r.series_label("loss_d") == "D loss"
         assert r.last_step() == 12
-        assert r.panel_keys() == ["samples"]
+        assert r.panel_keys() == ["samples", "samples_ema"]
         assert r.snapshot_steps("samples").tolist() == [s for s, _ in sink.snapshots] == [0, 1, 2, 5, 10, 12]
         for i, (_, images) in enumerate(sink.snapshots):
             np.testing.assert_array_equal(r.snapshot("samples", i), images["samples"])

@@ -2,7 +2,7 @@
 background thread, with a message when done; nothing offered while a run writes its file."""
 import numpy as np
 from PIL import Image
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from studio.images import tile
 from studio.session.reader import SessionReader
@@ -18,6 +18,8 @@ def test_export_the_grid_at_the_timeline_step_and_the_evolution(qtbot, window, t
     w = window
     path = saved_gan(tmp_path, steps=30)
     assert w.open_session(path)
+    asked = []  # the GAN has two panels (G and its average): the person is asked which, and picks G's
+    monkeypatch.setattr(QInputDialog, "getItem", lambda _parent, _title, _label, items, *a: (asked.append(items) or items[0], True))
     w.timeline.go_to(3)                                        # step 5
     w.exports.update_actions()
     assert all(a.isEnabled() for k, a in w.exports.actions.items() if k != "episode")
@@ -34,6 +36,7 @@ def test_export_the_grid_at_the_timeline_step_and_the_evolution(qtbot, window, t
     w.exports.actions["gif"].trigger()
     qtbot.waitUntil(lambda: "snapshots of samples" in w.banner.text(), timeout=20000)
     assert Image.open(tmp_path / "evo.gif").n_frames == 7
+    assert len(asked) == 2 and len(asked[0]) == 2
 
 
 def test_nothing_is_exported_while_a_run_writes_and_errors_are_shown(qtbot, window, tmp_path, monkeypatch):

@@ -45,7 +45,6 @@ def test_the_window_remembers_model_form_splitters_and_recent_sessions(qtbot, tm
     first = MainWindow()
     qtbot.addWidget(first)
     first.show()
-    first.resize(761, 557)  # inside the offscreen screen (800×600): restoreGeometry keeps a window on screen
     first.setup.select_model("vae")
     first.setup.preset.setCurrentText("2-D latent (manifold view)")
     first.setup._preset_picked()
@@ -55,6 +54,7 @@ def test_the_window_remembers_model_form_splitters_and_recent_sessions(qtbot, tm
     first.splitDockWidget(first.docks.docks["samples"], first.events_dock, Qt.Vertical)  # under the samples
     first.docks.docks["samples"].setFloating(True)                   # and the samples floated
     first.setup.select_model("vae")           # opening showed the GAN's settings; back to the VAE's form
+    first.resize(761, 557)  # inside the offscreen screen (800×600): restoreGeometry keeps a window on screen
     first.close()
 
     second = MainWindow()
@@ -115,7 +115,8 @@ def test_reset_layout_and_new_run(window, tmp_path):
     assert window.dockWidgetArea(window.events_dock) == Qt.BottomDockWidgetArea
     assert not samples.isFloating() and window.dockWidgetArea(samples) == Qt.RightDockWidgetArea
     toggles = [a.text() for a in window.menus.panels_menu.actions() if not a.isSeparator()]
-    assert toggles == ["Settings", "Events", samples.windowTitle()]   # View ▸ Panels lists the run's panels
+    panels = [window.docks.docks[k].windowTitle() for k in ("samples", "samples_ema")]
+    assert toggles == ["Settings", "Events", *panels]                # View ▸ Panels lists the run's panels
     window.menus.actions["new"].trigger()
     assert window.viewed is None and window.view_stack.currentWidget() is window.hint
     assert [a.text() for a in window.menus.panels_menu.actions()] == ["Settings", "Events"]

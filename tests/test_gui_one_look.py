@@ -21,6 +21,7 @@ from studio.session.writer import SessionWriter
 from studio.sinks import MemorySink, RunInfo
 from studio.trainers.dqn import DQNTrainer
 from studio.trainers.gan import GANTrainer
+from studio.trainers import quality_series as Q
 from studio.trainers.gan_config import GANConfig
 from studio.trainers.vae import VAETrainer
 from studio.trainers.vae_config import VAEConfig
@@ -30,7 +31,8 @@ from helpers_gui import TINY, saved_gan, shown_step
 
 def declared(cls, **state):
     """A trainer class's declared series and panels, without building the trainer (no data, no game)."""
-    me = SimpleNamespace(n_shown=10, classes=tuple("0123456789"), **state)
+    me = SimpleNamespace(n_shown=10, classes=tuple("0123456789"), data=SimpleNamespace(classes=list("0123456789")),
+                         **state)
     return cls.series.fget(me), cls.panels.fget(me)
 
 
@@ -155,7 +157,7 @@ def test_a_gan_run_looks_the_same_live_and_reopened(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: w.live is not None and len(w.timeline.steps) >= 4 and shown_step(w) > 25,
                     timeout=60000)
     live_look = look(w)
-    assert [name for name, _ in live_look["plots"]] == ["loss", "D output"]
+    assert [name for name, _ in live_look["plots"]] == ["loss", "D output", Q.FD_PLOT, Q.COVER_PLOT]
     assert w.timeline.step_box.text() == "live"                  # not the newest snapshot's step
     w.grab().save(str(tmp_path / "live.png"))
 
@@ -219,4 +221,4 @@ def test_an_old_file_opens_in_the_same_order(qtbot, window, tmp_path):
     strip_order(path)
     assert window.open_session(path)
     assert look(window) == fresh
-    assert [name for name, _ in fresh["plots"]] == ["loss", "D output"]
+    assert [name for name, _ in fresh["plots"]] == ["loss", "D output", Q.FD_PLOT, Q.COVER_PLOT]

@@ -4,6 +4,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from studio.session.reader import SessionReader
+from studio.trainers import quality_series as Q
 from widgets.compare_view import CompareView
 from widgets.sessions_list import COLUMNS, SessionsList
 
@@ -53,7 +54,7 @@ def test_the_compare_view_overlays_each_sessions_curves(qtbot, tmp_path):
     view = CompareView([a, b])
     qtbot.addWidget(view)
     view.smoothing.setValue(0)                                     # raw points, to compare with the file
-    assert set(view.plots) == {"loss", "D output"}
+    assert set(view.plots) == {"loss", "D output", Q.FD_PLOT, Q.COVER_PLOT}
     for path in (a, b):
         with SessionReader(path) as r:
             steps, values = r.series("loss_d")

@@ -15,8 +15,9 @@ from studio.session import layout as L
 LEGACY_SERIES_ORDER = ("loss_d", "loss_g", "d_real", "d_fake",                                  # GAN
                        "total", "heldout_total", "recon", "kl", "heldout_recon", "heldout_kl",  # VAE
                        "stage2_total", "heldout_stage2_total",
+                       "fd", "fd_ema", "coverage", "coverage_ema",                               # quality
                        "episode_return", "eval_return", "td_loss", "q_max", "epsilon")          # DQN
-LEGACY_PANEL_ORDER = ("samples", "two_stage", "recon", "manifold", "latent", "interp")
+LEGACY_PANEL_ORDER = ("samples", "samples_ema", "two_stage", "recon", "manifold", "latent", "interp")
 
 
 class SessionReader:

@@ -104,7 +104,7 @@ class Trainer(ABC):
         cfg.validate(config)
         self.config, self.data, self.device, self.seed = config, data, device, seed
         self.step = 0
-        self._data_notes = list(getattr(data, "notes", None) or [])  # how the data was loaded: for the event log
+        self._unsaid_notes = list(getattr(data, "notes", None) or [])  # how the data was loaded: for the event log
         # Set by the runner: a long step (a DQN's evaluation episodes) checks it and gives up early, so
         # stopping, or closing the window, never waits for it.
         self.stop_requested = lambda: False
@@ -153,10 +153,20 @@ class Trainer(ABC):
         None for a trainer without a game."""
         return None
 
+    def take_scores(self, wait: float = 0.0) -> list[tuple[int, dict[str, float]]]:
+        """Points measured off the training thread since the last call, each at the step it measured (a
+        sample-quality score): [(step, {series key: value})], in step order; `wait`: seconds to wait for
+        those still being measured."""
+        return []
+
+    def note(self, text: str) -> None:
+        """Say `text` in the run's event log (at the runner's next look)."""
+        self._unsaid_notes.append(text)
+
     def take_notes(self) -> list[str]:
         """Things a person should know that happened since the last call, such as a resume that could not
         restore everything, or files skipped in a folder of pictures (the runner puts them in the event log)."""
-        notes, self._data_notes = getattr(self, "_data_notes", []), []
+        notes, self._unsaid_notes = getattr(self, "_unsaid_notes", []), []
         return notes
 
     @abstractmethod

@@ -1,9 +1,12 @@
-"""The handwritten-digit GAN: DCGAN networks with non-saturating, WGAN or WGAN-GP training."""
+"""The handwritten-digit GAN: DCGAN networks with non-saturating, WGAN or WGAN-GP training, an average of the
+generator's weights, and a quality score of both while it trains."""
 import numpy as np
 import torch
 from torch.nn import functional as F
 
 from studio.models.dcgan import N_CLASSES, Discriminator, Generator
+from studio.models.weight_average import WeightAverage
+from studio.trainers import quality_series as Q
 from studio.trainers.base import ImagePanel, Series, Trainer, to_uint8
 from studio.trainers.gan_config import DEFAULT_PRESET, PRESETS, GANConfig
 
@@ -35,19 +38,32 @@ class GANTrainer(Trainer):
         n = 100 if c.conditional else 64
         self.fixed_z = torch.randn(n, c.z_dim, generator=fixed).to(device)
         self.fixed_labels = torch.arange(n, device=device) // 10 if c.conditional else None
+        self.G_ema = WeightAverage(self.G)
+        self.quality = Q.meter(data)
+        quality = torch.Generator(device="cpu").manual_seed(seed + 2)  # the scored batch: the same every time
+        self.quality_z = torch.randn(Q.N_SCORED, c.z_dim, generator=quality).to(device)
+        self.quality_labels = torch.arange(Q.N_SCORED, device=device) % N_CLASSES if c.conditional else None
 
     @property
     def series(self):
         return [Series("loss_d", "D loss", "loss"), Series("loss_g", "G loss", "loss"),
-                Series("d_real", "D(x)", "D output"), Series("d_fake", "D(G(z))", "D output")]
+                Series("d_real", "D(x)", "D output"), Series("d_fake", "D(G(z))", "D output"),
+                *Q.series(self.data, self.config, {"": "G", "_ema": "average of G"})]
 
     @property
     def panels(self):
         n, cols = (100, 10) if self.config.conditional else (64, 8)
-        return [ImagePanel("samples", "Samples from a fixed noise batch", (n, 28, 28), cols)]
+        return [ImagePanel("samples", "Samples of G (a fixed noise batch)", (n, 28, 28), cols),
+                ImagePanel("samples_ema", "Samples of the average of G's weights (EMA)", (n, 28, 28), cols)]
 
     def modules(self):
-        return {"G": self.G, "D": self.D}
+        return {"G": self.G, "D": self.D, "G_ema": self.G_ema.module}
+
+    def load_state_dict(self, state: dict) -> None:
+        if "G_ema" not in state["modules"]:  # a session from before the average: it starts from G
+            state = {**state, "modules": {**state["modules"], "G_ema": state["modules"]["G"]}}
+            self.note("this session's checkpoint has no average of G's weights: it starts from G now")
+        super().load_state_dict(state)
 
     def optimizers(self):
         return {"G": self.opt_g, "D": self.opt_d}
@@ -106,7 +122,10 @@ class GANTrainer(Trainer):
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         self.opt_g.step()
+        self.G_ema.update(self.G, c.ema, self.step)
         self.step += 1
+        if c.quality_every and self.step % c.quality_every == 0:
+            self._score()
         if wasserstein:  # critic values are unbounded scores, shown as they are
             shown_real, shown_fake = d_real.mean(), d_fake.mean()
         else:
@@ -114,24 +133,36 @@ class GANTrainer(Trainer):
         return {"loss_d": loss_d.detach(), "loss_g": loss_g.detach(),
                 "d_real": shown_real.detach(), "d_fake": shown_fake.detach()}
 
+    def _score(self) -> None:
+        """Hand copies of G and of its average to the quality meter (the copies: training goes on meanwhile)."""
+        z, labels = self.quality_z, self.quality_labels
+        self.quality.submit(self.step, {"": Q.sampler(self.G, z, labels), "_ema": Q.sampler(self.G_ema.module, z, labels)})
+
+    def take_scores(self, wait: float = 0.0):
+        return Q.take(self, wait)
+
     @torch.no_grad()
-    def _sample(self, z, labels):
-        was_training = self.G.training
-        self.G.eval()  # eval mode: BatchNorm uses running statistics, so a grid does not depend on its batch
+    def _sample(self, z, labels, net=None):
+        net = net or self.G
+        was_training = net.training
+        net.eval()  # eval mode: BatchNorm uses running statistics, so a grid does not depend on its batch
         try:
-            return self.G(z, labels)
+            return net(z, labels)
         finally:
-            self.G.train(was_training)
+            net.train(was_training)
 
     def images(self):
-        return {"samples": to_uint8(self._sample(self.fixed_z, self.fixed_labels))}
+        return {"samples": to_uint8(self._sample(self.fixed_z, self.fixed_labels)),
+                "samples_ema": to_uint8(self._sample(self.fixed_z, self.fixed_labels, self.G_ema.module))}
 
-    def generate(self, n: int, seed: int) -> np.ndarray:
+    def generate(self, n: int, seed: int, average: bool = False) -> np.ndarray:
+        """n samples of G, or of the average of its weights (`average`)."""
+        net = self.G_ema.module if average else None
         g = torch.Generator(device="cpu").manual_seed(seed)
         out = []
         for start in range(0, n, 500):
             m = min(500, n - start)
             z = torch.randn(m, self.config.z_dim, generator=g).to(self.device)
             labels = (torch.arange(start, start + m) % N_CLASSES).to(self.device) if self.config.conditional else None
-            out.append(((self._sample(z, labels) + 1) / 2).clamp(0, 1).squeeze(1).float().cpu().numpy())
+            out.append(((self._sample(z, labels, net) + 1) / 2).clamp(0, 1).squeeze(1).float().cpu().numpy())
         return np.concatenate(out).astype(np.float32)

@@ -37,6 +37,12 @@ class GANConfig:
                              label="GP weight λ")
     label_smoothing: float = param(0.0, "One-sided label smoothing: real targets become 1 − s "
                                    "(non-saturating loss only).", low=0.0, high=0.5, live=True)
+    ema: float = param(0.999, "Decay of the moving average of G's weights whose samples are shown beside G's "
+                       "own (steadier and usually better); 0 makes the average G itself.", low=0.0, high=0.9999,
+                       live=True, label="EMA decay")
+    quality_every: int = param(200, "Score 1,000 fixed samples of G and of its average every this many steps "
+                               "(Fréchet distance and classes covered, on a background thread); 0: no quality curves.",
+                               low=0, high=10**6, label="score every")
 
     def cross_check(self) -> list[str]:
         problems = []

@@ -7,6 +7,7 @@ from studio.errors import DataError
 from studio.data.augment import random_shift
 from studio.models.conv_vae import ConvVAE, elbo_terms
 from studio.models.latent_vae import LatentVAE, latent_elbo_terms
+from studio.trainers import quality_series as Q
 from studio.trainers import vae_views as V
 from studio.trainers.base import ImagePanel, PointsPanel, Series, Trainer
 from studio.trainers.vae_config import DEFAULT_PRESET, PRESETS, VAEConfig
@@ -30,7 +31,7 @@ class VAETrainer(Trainer):
         if holdout < config.holdout:
             if holdout < 2:
                 raise DataError(f"{data.name}: {len(data)} images are too few for the VAE (it needs at least 10)")
-            self._data_notes.append(f"{len(data)} images: {holdout} held out for evaluation, not {config.holdout}")
+            self.note(f"{len(data)} images: {holdout} held out for evaluation, not {config.holdout}")
         train, held = data.split(holdout, seed)
         to_x = lambda s: torch.as_tensor(s.images, device=device).float().div(255).unsqueeze(1)  # noqa: E731
         self.x, self.x_held = to_x(train), to_x(held)
@@ -46,6 +47,9 @@ class VAETrainer(Trainer):
         self._codes = None  # (mu, logvar) of every training digit under the frozen first stage
         fixed = torch.Generator(device="cpu").manual_seed(seed + 1)
         self.fixed_z = torch.randn(64, config.latent_dim, generator=fixed).to(device)
+        self.quality = Q.meter(train)
+        quality = torch.Generator(device="cpu").manual_seed(seed + 2)  # the scored batch: the same every time
+        self.quality_z = torch.randn(Q.N_SCORED, config.latent_dim, generator=quality).to(device)
 
     @property
     def in_stage2(self) -> bool:
@@ -62,7 +66,7 @@ class VAETrainer(Trainer):
         if self.config.two_stage:
             out += [Series("stage2_total", "second stage −ELBO (train)", STAGE2_PLOT),
                     Series("heldout_stage2_total", "second stage −ELBO (held-out)", STAGE2_PLOT, sparse=True)]
-        return out
+        return out + Q.series(self.data, self.config, {"": "prior samples"})
 
     @property
     def panels(self):
@@ -123,7 +127,13 @@ class VAETrainer(Trainer):
         self.step += 1
         if self.step % self.config.eval_every == 0 or self.step == 1:
             out.update(self.evaluate(stage2))
+        if self.config.quality_every and self.step % self.config.quality_every == 0:
+            decoder = PriorDecoder(self.model, self.stage2 if stage2 else None)
+            self.quality.submit(self.step, {"": Q.sampler(decoder, self.quality_z, tanh_output=False)})
         return out
+
+    def take_scores(self, wait: float = 0.0):
+        return Q.take(self, wait)
 
     def _stage1_step(self):
         c = self.config
@@ -218,3 +228,16 @@ class VAETrainer(Trainer):
                 z = self.stage2.decode(z)
             out.append(self._decode(z).squeeze(1).float().cpu().numpy())
         return np.concatenate(out).astype(np.float32)
+
+
+class PriorDecoder(torch.nn.Module):
+    """Prior codes to pictures in [0, 1], through the second stage when it is training: what `generate` draws,
+    as one module the quality meter can copy."""
+    def __init__(self, vae, stage2=None):
+        super().__init__()
+        self.vae, self.stage2 = vae, stage2
+
+    def forward(self, z):
+        if self.stage2 is not None:
+            z = self.stage2.decode(z)
+        return torch.sigmoid(self.vae.decode(z))

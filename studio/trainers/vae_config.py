@@ -26,6 +26,9 @@ class VAEConfig:
                             "digits are then sampled through both.", label="two-stage")
     stage2_start: int = param(3000, "The step at which the first stage stops and the second starts "
                               "(two-stage only).", low=1, high=10**7, live=True, label="second stage from step")
+    quality_every: int = param(200, "Score 1,000 fixed prior samples every this many steps (Fréchet distance and "
+                               "classes covered, on a background thread); 0: no quality curves.", low=0, high=10**6,
+                               label="score every")
 
 
 PRESETS = {

@@ -1,0 +1,1 @@
+"""Sample quality scores (Fréchet distance, class coverage) in the features of a shipped digit classifier."""
