@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 N_SAMPLES = 5000
 
 
-def one_seed(data: str, seed: int, budgets: list[float], model: str) -> list[dict]:
+def one_seed(data: str, seed: int, budgets: list[float], model: str, quality_every: int | None) -> list[dict]:
     from studio import config as cfg
     from studio.quality.score import QualityScorer
     from studio.run_settings import RunSettings
@@ -34,7 +34,10 @@ def one_seed(data: str, seed: int, budgets: list[float], model: str) -> list[dic
 
     cls = trainer_class(model)
     settings = cfg.from_dict(RunSettings, {"data": data, "seed": seed})
-    trainer = new_run(model, cls.presets[cls.default_preset], settings, save=False).trainer
+    config = cls.presets[cls.default_preset]
+    if quality_every is not None:  # 0: the trainer as it was before the in-run score (the baseline's speed)
+        config = cfg.from_dict(type(config), {"quality_every": quality_every}, base=config)
+    trainer = new_run(model, config, settings, save=False).trainer
     scorer = QualityScorer(trainer.data.images, on_digits(trainer.data))
     rows, spent, seen = [], 0.0, 0
     for budget in budgets:
@@ -78,11 +81,12 @@ def main() -> None:
     p.add_argument("--model", default="gan", choices=("gan", "vae"))
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--budgets", type=float, nargs="+", default=[60, 120, 300, 600])
+    p.add_argument("--quality-every", type=int, help="override the preset's in-run scoring cadence (0: off)")
     args = p.parse_args()
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} load {os.getloadavg()[0]:.2f} {args}", flush=True)
     rows = []
     for seed in args.seeds:
-        rows += one_seed(args.data, seed, args.budgets, args.model)
+        rows += one_seed(args.data, seed, args.budgets, args.model, args.quality_every)
     print(table(rows, args.model))
 
 
