@@ -247,7 +247,7 @@ def test_open_a_saved_session_and_scrub_its_timeline(qtbot, window, tmp_path):
     assert _step(w) == -1                                        # not the session's 60 any more
     qtbot.waitUntil(lambda: _step(w) >= 3, timeout=20000)
     assert w.viewed is None and w.grids["samples"] is not grid   # the timeline is the run's own now
-    assert np.array_equal(w.timeline.steps, w.live.all_steps())
+    assert np.array_equal(w.timeline.steps, w.live.steps())
     assert not w.open_session(path) and "Stop the current run" in w.banner.text()
 
 

@@ -49,7 +49,6 @@ class MainWindow(QMainWindow):
         self.viewer = ViewerState()    # what is on screen; every view renders it (studio/viewer/state.py)
         self.info = None               # RunInfo of the current run
         self.current_config = None     # the config the trainer runs with now
-        self.session_path = None
 
         self.setup = SetupPanel()
         self.plots = MetricPlots()
@@ -174,7 +173,7 @@ class MainWindow(QMainWindow):
     def clear_views(self) -> None:
         """Nothing on screen: no curves, panels, timeline, events or run numbers; the hint says what to do."""
         self.viewer.close_source()
-        self.info = self.session_path = self.current_config = None
+        self.info = self.current_config = None
         self.show_message("")
         self.hint.welcome()
         self.view_stack.setCurrentWidget(self.hint)
@@ -223,6 +222,11 @@ class MainWindow(QMainWindow):
     def viewed(self):
         """The saved session on screen (File ▸ Open), or None."""
         return self.sessions.viewed
+
+    @property
+    def session_path(self) -> str | None:
+        """The session file on screen: the run's own, or the opened one."""
+        return self.viewer.session_path
 
     @property
     def live(self) -> LiveRun | None:
@@ -345,7 +349,6 @@ class MainWindow(QMainWindow):
         self.current_config = info.config
         self.setup.show_model(info.kind)
         self.setup.form.set_values(info.config)  # a resumed run goes on with its checkpoint's settings
-        self.session_path = info.session_path
         if info.session_path:
             self.memory.settings.add_recent(info.session_path)
 

@@ -109,7 +109,7 @@ class SessionActions(QObject):
             w.show_message(f"Not opened: {exc}", error=True)
             return False
         r = source.reader
-        w.info, w.session_path = None, str(path)
+        w.info = None
         w.show_setup_of(r)
         note = r.newer_note()  # a newer app's file: shown as far as understood, never written
         w.show_message(f"Viewing {path}: {r.title}, {r.last_step():,} steps, created {r.created}." +

@@ -166,7 +166,7 @@ class Trainer(ABC):
     def take_notes(self) -> list[str]:
         """Things a person should know that happened since the last call, such as a resume that could not
         restore everything, or files skipped in a folder of pictures (the runner puts them in the event log)."""
-        notes, self._unsaid_notes = getattr(self, "_unsaid_notes", []), []
+        notes, self._unsaid_notes = self._unsaid_notes, []
         return notes
 
     @abstractmethod

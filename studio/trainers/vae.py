@@ -128,8 +128,8 @@ class VAETrainer(Trainer):
         if self.step % self.config.eval_every == 0 or self.step == 1:
             out.update(self.evaluate(stage2))
         if self.config.quality_every and self.step % self.config.quality_every == 0:
-            decoder = PriorDecoder(self.model, self.stage2 if stage2 else None)
-            self.quality.submit(self.step, {"": Q.sampler(decoder, self.quality_z, tanh_output=False)})
+            self.quality.submit(self.step, {"": Q.sampler(self._prior_decoder(stage2), self.quality_z,
+                                                          tanh_output=False)})
         return out
 
     def take_scores(self, wait: float = 0.0):
@@ -220,19 +220,21 @@ class VAETrainer(Trainer):
         two = self.in_stage2 if stages is None else stages == 2
         if two and not self.config.two_stage:
             raise ValueError("this VAE has no second stage")
+        decoder = self._prior_decoder(two)
         g = torch.Generator(device="cpu").manual_seed(seed)
         out = []
         for start in range(0, n, 1000):
             z = torch.randn(min(1000, n - start), self.config.latent_dim, generator=g).to(self.device)
-            if two:
-                z = self.stage2.decode(z)
-            out.append(self._decode(z).squeeze(1).float().cpu().numpy())
+            out.append(decoder(z).squeeze(1).float().cpu().numpy())
         return np.concatenate(out).astype(np.float32)
+
+    def _prior_decoder(self, two_stages: bool) -> "PriorDecoder":
+        return PriorDecoder(self.model, self.stage2 if two_stages else None)
 
 
 class PriorDecoder(torch.nn.Module):
-    """Prior codes to pictures in [0, 1], through the second stage when it is training: what `generate` draws,
-    as one module the quality meter can copy."""
+    """Prior codes to pictures in [0, 1], through the second stage when given: what `generate` draws, as one
+    module the quality meter can copy."""
     def __init__(self, vae, stage2=None):
         super().__init__()
         self.vae, self.stage2 = vae, stage2

@@ -110,10 +110,6 @@ class LiveRun:
     def steps(self) -> np.ndarray:
         return self.history.all_steps()
 
-    # Read by tests: the kept snapshots per panel.
-    def all_steps(self) -> np.ndarray:
-        return self.history.all_steps()
-
     @property
     def contents(self) -> dict:
         return self.history.contents

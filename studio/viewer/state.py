@@ -84,11 +84,7 @@ class ViewerState:
         carry = run.adopt(info)
         self._set_source(run)
         self.events.source.emit(run)
-        with self.events.batch():
-            self.set_live(True)
-            self.set_last_step(None)
-            self.set_steps(np.zeros(0, np.int64))
-        self.events.log_cleared.emit()
+        self._empty_timeline_and_log(live=True)
         if carry is not None:
             self.events.metrics.emit(carry.metrics)
             self.snapshots(carry.snapshots)
@@ -200,8 +196,12 @@ class ViewerState:
         self.outcome = ""
         self._set_source(None)
         self.events.source.emit(None)
+        self._empty_timeline_and_log(live=False)
+
+    def _empty_timeline_and_log(self, live: bool) -> None:
+        """A new source with nothing kept yet: no snapshot steps, no known last step, an empty log."""
         with self.events.batch():
-            self.set_live(False)
+            self.set_live(live)
             self.set_last_step(None)
             self.set_steps(np.zeros(0, np.int64))
         self.events.log_cleared.emit()
@@ -316,4 +316,3 @@ class ViewerState:
     def _check_thread(self) -> None:
         # Views are Qt widgets: a change from the worker thread would reach them on the wrong thread.
         assert threading.get_ident() == self._owner, "ViewerState is changed on the GUI thread only"
-
