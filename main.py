@@ -27,8 +27,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _exit(code: int) -> int:
     """Leave without closing a session whose writes failed (HDF5 could crash on it at exit)."""
-    writer = sys.modules.get("studio.session.writer")
-    return writer.exit_code(code) if writer else code
+    disk_space = sys.modules.get("studio.session.disk_space")  # loaded by any session writer
+    return disk_space.exit_code(code) if disk_space else code
 
 
 def entry() -> None:

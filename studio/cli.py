@@ -56,6 +56,11 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     p.add_argument("--out", help="session file to create (default: a new file in the sessions folder)")
     p.add_argument("--resume", metavar="FILE.h5", help="continue this session from its latest checkpoint")
     p.add_argument("--preset", help="start from a named preset of the model (see --help)")
+    # The crash and full-disk tests run this command as a child process: their hooks (WriterHooks) come
+    # as these flags, hidden from --help.
+    p.add_argument("--test-flush-log", help=argparse.SUPPRESS)
+    p.add_argument("--test-checkpoint-pause", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--test-space-margin", type=int, help=argparse.SUPPRESS)
     _add_fields(p, RunSettings, "run settings")
     if kind in TRAINERS:
         cls = TRAINERS[kind]
@@ -64,18 +69,28 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     return p
 
 
+def _writer_hooks(args):
+    """The WriterHooks the hidden --test-* flags ask for; the app's defaults without them."""
+    from studio.session.writer import WriterHooks
+    given = {"flush_log": args.test_flush_log, "checkpoint_pause": args.test_checkpoint_pause,
+             "space_margin": args.test_space_margin}
+    return WriterHooks(**{k: v for k, v in given.items() if v is not None})
+
+
 def cmd_train(argv: list[str]) -> int:
     from studio.runs import make_runner, new_run, resume_run
 
     kind = next((a for a in argv if a in TRAINERS), None)
     args = _train_parser(kind).parse_args(argv)
+    hooks = _writer_hooks(args)
     if args.steps < 0:
         raise StudioError("--steps must be 0 or more")
     if args.resume:
         if args.kind or args.out or args.preset:
             raise StudioError("--resume continues a session as it was; it takes no model, --out or --preset")
         run_settings = _collect(args, RunSettings)
-        prepared = resume_run(args.resume, run_settings.get("device", "auto"), progress=DownloadLine())
+        prepared = resume_run(args.resume, run_settings.get("device", "auto"), progress=DownloadLine(),
+                              writer_hooks=hooks)
     else:
         if not args.kind:
             raise StudioError(f"name the model to train: {', '.join(TRAINERS)} (or --resume FILE.h5)")
@@ -87,7 +102,7 @@ def cmd_train(argv: list[str]) -> int:
             base = cls.presets[args.preset]
         config = cfg.from_dict(cls.config_cls, _collect(args, cls.config_cls), base=base)
         settings = cfg.from_dict(RunSettings, _collect(args, RunSettings))
-        prepared = new_run(args.kind, config, settings, args.out, progress=DownloadLine())
+        prepared = new_run(args.kind, config, settings, args.out, progress=DownloadLine(), writer_hooks=hooks)
     control = Control()
     stop_requests = []
 
@@ -253,6 +268,8 @@ def main(argv: list[str]) -> int:
         return 2
     command = {"train": cmd_train, "sample": cmd_sample, "evaluate": cmd_evaluate, "export": cmd_export,
                "info": cmd_info}[argv[0]]
+    from studio.session import h5py_hooks
+    h5py_hooks.install()  # a failed write is then said once, not repeated by h5py's destructors
     try:
         return command(argv[1:])
     except StudioError as exc:

@@ -12,7 +12,7 @@ from studio.run_settings import RunSettings
 from studio.session.checkpoint import unpack
 from studio.session.paths import new_session_path
 from studio.session.reader import SessionReader
-from studio.session.writer import SessionWriter
+from studio.session.writer import SessionWriter, WriterHooks
 from studio.sinks import RunInfo
 from studio.trainers.registry import trainer_class
 
@@ -32,7 +32,7 @@ def _build(kind: str, config, settings: RunSettings, progress=None):
     device = dev.resolve(settings.device)
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    data = load_source(settings.data, progress=progress) if getattr(cls, "uses_data", True) else None
+    data = load_source(settings.data, progress=progress) if cls.uses_data else None
     return cls(config, data, device, settings.seed), device
 
 
@@ -44,15 +44,16 @@ def _run_info(trainer, settings: RunSettings, device, path: str | None = None) -
 
 
 def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = None, save: bool = True,
-            progress=None) -> PreparedRun:
+            progress=None, writer_hooks: WriterHooks | None = None) -> PreparedRun:
     """Validate everything, then create the trainer and (unless save=False) its session file. `progress`:
-    callback(label, done_bytes, total_bytes) while a data set is downloaded (studio/data/download_progress.py)."""
+    callback(label, done_bytes, total_bytes) while a data set is downloaded (studio/data/download_progress.py).
+    `writer_hooks`: only the crash and full-disk tests pass any."""
     trainer, device = _build(kind, config, settings, progress)
     info = _run_info(trainer, settings, device)
     writer = None
     if save:
         path = Path(out) if out else new_session_path(kind)
-        writer = SessionWriter.create(path, info)
+        writer = SessionWriter.create(path, info, writer_hooks)
         info.session_path = str(path)
     return PreparedRun(trainer, writer, info, settings)
 
@@ -76,10 +77,11 @@ def load_trainer(path: str | Path, device: str = "auto", progress=None):
     return trainer, settings, device_obj
 
 
-def resume_run(path: str | Path, device: str = "auto", progress=None) -> PreparedRun:
+def resume_run(path: str | Path, device: str = "auto", progress=None,
+               writer_hooks: WriterHooks | None = None) -> PreparedRun:
     """Continue a session in its own file from its latest usable checkpoint."""
     trainer, settings, device_obj = load_trainer(path, device, progress)
-    writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec())
+    writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec(), writer_hooks)
     info = _run_info(trainer, settings, device_obj, str(path))
     return PreparedRun(trainer, writer, info, settings)
 

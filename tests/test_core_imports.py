@@ -53,7 +53,7 @@ def test_no_qt_import_in_source(path):
     assert _forbidden_imports(path.read_text(encoding="utf-8"), str(path)) == []
 
 
-def test_importing_every_studio_module_loads_no_qt():
+def test_importing_every_studio_module_loads_no_qt_and_leaves_the_exception_hooks():
     modules = []
     for p in _studio_files():
         parts = ("studio",) + p.relative_to(STUDIO).with_suffix("").parts
@@ -64,7 +64,8 @@ def test_importing_every_studio_module_loads_no_qt():
         "for m in mods:\n"
         "    importlib.import_module(m)\n"
         f"bad = sorted(n for n in sys.modules if n.split('.')[0] in {FORBIDDEN!r})\n"
-        "print(json.dumps({'imported': [m for m in mods if m in sys.modules], 'bad': bad}))\n"
+        "hooks = sys.excepthook is sys.__excepthook__ and sys.unraisablehook is sys.__unraisablehook__\n"
+        "print(json.dumps({'imported': [m for m in mods if m in sys.modules], 'bad': bad, 'hooks': hooks}))\n"
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
@@ -72,3 +73,4 @@ def test_importing_every_studio_module_loads_no_qt():
     assert result["imported"] == modules
     assert "studio.cli" in modules and "studio.runner" in modules
     assert result["bad"] == []
+    assert result["hooks"], "importing a module replaced sys.excepthook or sys.unraisablehook (install them)"

@@ -25,9 +25,8 @@ def _train_limited(path, margin=None) -> subprocess.CompletedProcess:
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write beyond the limit fails instead of killing
         resource.setrlimit(resource.RLIMIT_FSIZE, (LIMIT, LIMIT))
     env = dict(os.environ, OMP_NUM_THREADS="1")
-    if margin is not None:
-        env["TRAINING_STUDIO_TEST_SPACE_MARGIN"] = str(margin)
-    return subprocess.run([sys.executable, "main.py", *ARGS, "--out", str(path)], cwd=REPO, env=env,
+    hooks = [] if margin is None else [f"--test-space-margin={margin}"]  # WriterHooks, through the CLI
+    return subprocess.run([sys.executable, "main.py", *ARGS, "--out", str(path), *hooks], cwd=REPO, env=env,
                           preexec_fn=limit, capture_output=True, text=True, timeout=300)
 
 

@@ -40,14 +40,15 @@ def test_kill_9_at_20_moments_loses_nothing_flushed_and_resumes(tmp_path):
     path = tmp_path / "killed.h5"
     marker = path.with_name(path.name + ".writing-checkpoint")
     log = tmp_path / "flushed.log"
-    env = dict(os.environ, TRAINING_STUDIO_TEST_FLUSH_LOG=str(log), TRAINING_STUDIO_TEST_CHECKPOINT_PAUSE="0.3",
-               OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    hooks = ["--test-flush-log", str(log), "--test-checkpoint-pause", "0.3"]  # WriterHooks, through the CLI
     mid_checkpoint_kills = 0
     for round_ in range(ROUNDS):
         if round_ == 0:
-            args = ["train", "gan", "--steps", "1000000", "--out", str(path), "--checkpoint-seconds", "1", *TINY]
+            args = ["train", "gan", "--steps", "1000000", "--out", str(path), "--checkpoint-seconds", "1", *TINY,
+                    *hooks]
         else:
-            args = ["train", "--resume", str(path), "--steps", "1000000"]
+            args = ["train", "--resume", str(path), "--steps", "1000000", *hooks]
         log.unlink(missing_ok=True)
         proc = subprocess.Popen([sys.executable, "main.py", *args], cwd=REPO, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -94,8 +95,7 @@ def test_a_session_still_being_written_is_not_taken_over(tmp_path):
     path = tmp_path / "live.h5"
     log = tmp_path / "flushed.log"
     proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", "1000000", "--out", str(path),
-                             "--checkpoint-seconds", "1", *TINY], cwd=REPO,
-                            env=dict(os.environ, TRAINING_STUDIO_TEST_FLUSH_LOG=str(log)),
+                             "--checkpoint-seconds", "1", *TINY, "--test-flush-log", str(log)], cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def has_checkpoint():

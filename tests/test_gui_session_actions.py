@@ -159,13 +159,13 @@ def test_the_timeline_goes_back_through_a_running_session(qtbot, window):
 
 
 def test_a_full_disk_stops_the_run_with_a_message_and_keeps_the_file(qtbot, window, monkeypatch):
-    import studio.session.writer as writer
+    from studio.session import disk_space
     w = window
     w.start()
     qtbot.waitUntil(lambda: shown_step(w) >= 3, timeout=60000)
     # The real check is tested with a size-limited process in test_core_reliability_diskfull.py.
     # Room for a last checkpoint (the writer keeps it), not for more.
-    monkeypatch.setattr(writer, "room_left", lambda path: writer.SPACE_MARGIN)
+    monkeypatch.setattr(disk_space, "room_left", lambda path: disk_space.SPACE_MARGIN)
     qtbot.waitUntil(lambda: w.state == "idle", timeout=20000)
     assert "disk is almost full" in w.banner.text() and "kept" in w.banner.text()
     with SessionReader(w.session_path) as r:

@@ -56,6 +56,10 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationName("Training Studio")
     window = MainWindow()
     _install_excepthook(window)
+    from studio.session import h5py_hooks
+    # After the window's hook, which it wraps: h5py's repeats of a failed write (the window already says
+    # it once) are dropped, every other exception still reaches the window.
+    h5py_hooks.install()
     if args.model:
         window.setup.select_model(args.model)
     window.show()

@@ -139,7 +139,7 @@ class SetupPanel(QWidget):
         return dict(self.kept)
 
     def _uses_data(self) -> bool:
-        return getattr(TRAINERS[self.kind()], "uses_data", True)
+        return TRAINERS[self.kind()].uses_data
 
     def _show_data_choice(self) -> None:
         """A game agent learns from the game it plays: no dataset to choose."""

@@ -97,8 +97,27 @@ class ValuesPanel:
 
 
 class Trainer(ABC):
-    kind: str = ""
-    title: str = ""
+    """Every model's trainer. A concrete subclass declares, as class attributes, what the CLI, the window
+    and session files know it by before one exists (checked when the subclass is defined):"""
+    kind: str                     # short name on the command line and in session files ("gan")
+    title: str                    # the name people read ("GAN — handwritten digits")
+    config_cls: type              # its hyperparameters, a dataclass of studio.config fields
+    presets: dict                 # {preset name: config_cls instance}, in the order offered
+    default_preset: str           # a key of `presets`: what a new run starts from
+    uses_data: bool = True        # False for a trainer that makes its own data (a game agent)
+    frames_per_step = 0  # emulator frames per step, for a frames/s readout (an Atari agent step is 4)
+
+    _DECLARED = ("kind", "title", "config_cls", "presets", "default_preset")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if _still_abstract(cls):
+            return  # a base for other trainers: its subclasses are checked
+        missing = [name for name in cls._DECLARED if not hasattr(cls, name)]
+        if missing:
+            raise TypeError(f"{cls.__name__} does not declare {', '.join(missing)} (see Trainer)")
+        if cls.default_preset not in cls.presets:
+            raise TypeError(f"{cls.__name__}.default_preset {cls.default_preset!r} is not one of its presets")
 
     def __init__(self, config, data: DigitSet, device: torch.device, seed: int):
         cfg.validate(config)
@@ -145,8 +164,6 @@ class Trainer(ABC):
     def take_episodes(self) -> list:
         """Episodes recorded since the last call (the runner passes them to the sinks)."""
         return []
-
-    frames_per_step = 0  # emulator frames per step, for a frames/s readout (an Atari agent step is 4)
 
     def frame_stream(self):
         """A studio.rl.frame_stream.FrameStream of the game being played, for a live view at its own pace;
@@ -224,6 +241,13 @@ class Trainer(ABC):
 
     def load_extra_state(self, extra: dict) -> None:
         pass
+
+
+def _still_abstract(cls) -> bool:
+    # ABCMeta sets the new class's __abstractmethods__ only after __init_subclass__ has run: the bases'
+    # are looked up again on the new class, as ABCMeta will.
+    names = set(vars(cls)).union(*(getattr(base, "__abstractmethods__", ()) for base in cls.__mro__[1:]))
+    return any(getattr(getattr(cls, name, None), "__isabstractmethod__", False) for name in names)
 
 
 def to_uint8(images: torch.Tensor) -> np.ndarray:
