@@ -268,12 +268,8 @@ class MetricPlots(QWidget):
             raw.setData(*raw_xy, connect="finite")
             smooth.setData(*decimate(steps, buf.smooth[: buf.n], lo, hi, buckets), connect="finite")
             raw.setVisible(self.beta > 0)
-        # Settle the auto-range now rather than in the paint, which would otherwise paint twice.
-        for name in {self.plot_of[k] for k in self._dirty}:
-            box = self.plots[name].getViewBox()
-            if any(box.autoRangeEnabled()):
-                box.updateAutoRange()
         self._dirty.clear()
+        self.view.settle()  # the auto-range and transforms now, not in the paint, which would paint twice
 
     def _set_smoothing(self, value: int) -> None:
         self.beta = value / 100.0

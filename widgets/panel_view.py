@@ -20,8 +20,12 @@ class PanelView(QWidget):
         self.in_dock = False  # a dock's title bar says the label: the view's own title then says the step
         self.step = None
         self.source = None  # a callable returning (step, content) or None: the newest content to show
-        self.refresher = BudgetedRefresh(self._pull, MIN_S, SHARE, self)
+        self.refresher = BudgetedRefresh(self._refresh, MIN_S, SHARE, self)
         self.view.refresher = self.refresher
+
+    def _refresh(self) -> None:
+        self._pull()
+        self.view.settle()
 
     def _pull(self) -> None:
         found = self.source() if self.source is not None else None

@@ -68,6 +68,14 @@ class TimedGraphicsLayout(pg.GraphicsLayoutWidget):
         super().__init__(*args, **kwargs)
         self.refresher: BudgetedRefresh | None = None
 
+    def settle(self) -> None:
+        """Bring every view box's range and transform up to date now, after the content changed. Left to
+        the paint, the transform changes during the paint and Qt paints the whole view a second time
+        (every refresh of a plot cost two paints)."""
+        scene = self.scene()
+        if scene is not None:
+            scene.prepareForPaint()
+
     def paintEvent(self, event):
         start = time.thread_time()
         super().paintEvent(event)

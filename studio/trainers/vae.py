@@ -202,15 +202,20 @@ class VAETrainer(Trainer):
         shown = self.x_held[:self.n_shown]
         mu, _ = self._encode_all(shown)
         a, b = self.pair
-        interp = self._decode(V.interpolation_codes(mu[a], mu[b]))
-        out = {"samples": V.to_uint8(self._decode(self.fixed_z)),
-               "recon": V.to_uint8(V.recon_pairs(shown[:V.N_RECON], self._decode(mu[:V.N_RECON]))),
+        # One decoder pass for every panel's codes: on a CPU each pass has a fixed cost, and a preview
+        # is paid for by training (studio/runner.py PREVIEW_SHARE).
+        parts = {"samples": self.fixed_z, "recon": mu[:V.N_RECON], "interp": V.interpolation_codes(mu[a], mu[b])}
+        if self.config.latent_dim == 2:
+            parts["manifold"] = V.manifold_codes(self.device)
+        decoded = dict(zip(parts, self._decode(torch.cat(list(parts.values()))).split([len(z) for z in parts.values()])))
+        out = {"samples": V.to_uint8(decoded["samples"]),
+               "recon": V.to_uint8(V.recon_pairs(shown[:V.N_RECON], decoded["recon"])),
                "latent": V.scatter_points(mu, self.held_labels),
-               "interp": V.to_uint8(torch.cat([shown[a:a + 1], interp, shown[b:b + 1]]))}
+               "interp": V.to_uint8(torch.cat([shown[a:a + 1], decoded["interp"], shown[b:b + 1]]))}
         if self.config.two_stage:
             out["two_stage"] = V.to_uint8(self._decode(self.stage2.decode(self.fixed_z)))
-        if self.config.latent_dim == 2:
-            out["manifold"] = V.to_uint8(self._decode(V.manifold_codes(self.device)))
+        if "manifold" in decoded:
+            out["manifold"] = V.to_uint8(decoded["manifold"])
         return out
 
     @torch.no_grad()
