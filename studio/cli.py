@@ -18,10 +18,10 @@ import numpy as np
 
 from studio import config as cfg
 from studio.control import Control
-from studio.errors import StudioError
+from studio.errors import ConfigError, StudioError, out_of_memory
 from studio.progress import DownloadLine, ProgressSink
 from studio.run_settings import RunSettings
-from studio.trainers.registry import TRAINERS, trainer_class
+from studio.trainers.kinds import KINDS, kind_of  # not the trainers: a bad command is refused without torch
 
 COMMANDS = ("train", "sample", "evaluate", "export", "info")
 
@@ -51,7 +51,7 @@ def _collect(args, cls) -> dict:
 
 def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     p = _Parser(prog="main.py train", description="Train a model headless into a session file.")
-    p.add_argument("kind", nargs="?", choices=sorted(TRAINERS), help="which model")
+    p.add_argument("kind", nargs="?", choices=sorted(KINDS), help="which model")
     p.add_argument("--steps", type=int, required=True, help="how many training steps to run (more, with --resume)")
     p.add_argument("--out", help="session file to create (default: a new file in the sessions folder)")
     p.add_argument("--resume", metavar="FILE.h5", help="continue this session from its latest checkpoint")
@@ -62,8 +62,8 @@ def _train_parser(kind: str | None) -> argparse.ArgumentParser:
     p.add_argument("--test-checkpoint-pause", type=float, help=argparse.SUPPRESS)
     p.add_argument("--test-space-margin", type=int, help=argparse.SUPPRESS)
     _add_fields(p, RunSettings, "run settings")
-    if kind in TRAINERS:
-        cls = TRAINERS[kind]
+    if kind in KINDS:
+        cls = kind_of(kind)
         _add_fields(p, cls.config_cls, f"{kind} hyperparameters")
         p.epilog = "presets: " + "; ".join(cls.presets)
     return p
@@ -77,10 +77,22 @@ def _writer_hooks(args):
     return WriterHooks(**{k: v for k, v in given.items() if v is not None})
 
 
-def cmd_train(argv: list[str]) -> int:
-    from studio.runs import make_runner, new_run, resume_run
+def _checked(*builds):
+    """Each build's result; every ConfigError among them said at once (the hyperparameters' and the run
+    settings'), so that a command is not refused once per wrong value."""
+    results, problems = [], []
+    for build in builds:
+        try:
+            results.append(build())
+        except ConfigError as exc:
+            problems.append(exc)
+    if problems:
+        raise ConfigError("; ".join(map(str, problems)), fields=[f for exc in problems for f in exc.fields])
+    return results
 
-    kind = next((a for a in argv if a in TRAINERS), None)
+
+def cmd_train(argv: list[str]) -> int:
+    kind = next((a for a in argv if a in KINDS), None)
     args = _train_parser(kind).parse_args(argv)
     hooks = _writer_hooks(args)
     if args.steps < 0:
@@ -89,19 +101,21 @@ def cmd_train(argv: list[str]) -> int:
         if args.kind or args.out or args.preset:
             raise StudioError("--resume continues a session as it was; it takes no model, --out or --preset")
         run_settings = _collect(args, RunSettings)
+        from studio.runs import resume_run
         prepared = resume_run(args.resume, run_settings.get("device", "auto"), progress=DownloadLine(),
                               writer_hooks=hooks)
     else:
         if not args.kind:
-            raise StudioError(f"name the model to train: {', '.join(TRAINERS)} (or --resume FILE.h5)")
-        cls = trainer_class(args.kind)
+            raise StudioError(f"name the model to train: {', '.join(KINDS)} (or --resume FILE.h5)")
+        cls = kind_of(args.kind)
         base = cls.presets[cls.default_preset]
         if args.preset:
             if args.preset not in cls.presets:
                 raise StudioError(f"unknown preset {args.preset!r}; presets: {'; '.join(cls.presets)}")
             base = cls.presets[args.preset]
-        config = cfg.from_dict(cls.config_cls, _collect(args, cls.config_cls), base=base)
-        settings = cfg.from_dict(RunSettings, _collect(args, RunSettings))
+        config, settings = _checked(lambda: cfg.from_dict(cls.config_cls, _collect(args, cls.config_cls), base=base),
+                                    lambda: cfg.from_dict(RunSettings, _collect(args, RunSettings)))
+        from studio.runs import new_run  # torch, once the command has passed its checks
         prepared = new_run(args.kind, config, settings, args.out, progress=DownloadLine(), writer_hooks=hooks)
     control = Control()
     stop_requests = []
@@ -116,6 +130,7 @@ def cmd_train(argv: list[str]) -> int:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     try:
+        from studio.runs import make_runner
         runner = make_runner(prepared, control, [ProgressSink(args.steps)],
                              max_steps=prepared.trainer.step + args.steps, preview_seconds=None)
         reason = runner.run()
@@ -156,8 +171,6 @@ def cmd_sample(argv: list[str]) -> int:
 
 
 def cmd_evaluate(argv: list[str]) -> int:
-    from studio.runs import load_trainer
-
     p = _Parser(prog="main.py evaluate", description="Play episodes with a DQN session's latest checkpoint, with "
                 "its evaluation ε (Atari: whole games, unclipped scores).")
     p.add_argument("session", help="session file (.h5) of a DQN run")
@@ -170,6 +183,7 @@ def cmd_evaluate(argv: list[str]) -> int:
         raise StudioError("--episodes must be between 1 and 10,000")
     if not 0 <= args.seed < 2**31:
         raise StudioError("--seed must be between 0 and 2,147,483,647")
+    from studio.runs import load_trainer
     trainer, _, _ = load_trainer(args.session, args.device)
     if trainer.episode_spec() is None:
         raise StudioError(f"{args.session}: evaluate plays a game agent (a DQN session); this one is a "
@@ -194,7 +208,6 @@ def cmd_export(argv: list[str]) -> int:
     from studio.session.export import metrics_csv
     from studio.session.export_images import panel_gif, panel_png
     from studio.session.export_video import episode_video
-    from studio.session.export_weights import export_weights
     from studio.session.reader import SessionReader
 
     p = _Parser(prog="main.py export", description="Export what a session holds for use elsewhere. Give one "
@@ -242,6 +255,7 @@ def cmd_export(argv: list[str]) -> int:
             n = episode_video(reader, episode, args.episode[1])
             print(f"wrote episode {episode} ({n} frames) to {args.episode[1]}", file=sys.stderr)
         if args.weights:
+            from studio.session.export_weights import export_weights  # torch: only for this output
             step = export_weights(reader, args.weights)
             print(f"wrote the weights of step {step} to {args.weights}", file=sys.stderr)
     return 0
@@ -282,6 +296,9 @@ def main(argv: list[str]) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a bug: keep the traceback for a report, show one line
+        if out_of_memory(exc):
+            print(f"error: {out_of_memory(exc)}", file=sys.stderr)
+            return 1
         from studio.app_log import log_exception
         where = log_exception(f"internal error in {argv[0]}")
         print(f"error: internal error ({type(exc).__name__}: {exc}){where}", file=sys.stderr)

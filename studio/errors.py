@@ -29,3 +29,15 @@ class TrainingHalted(StudioError):
 class DiskFull(SessionError):
     """The session's disk (or file-size limit) has no room for what comes next; the run stops, after a
     last checkpoint if that still fits."""
+
+
+def out_of_memory(exc: BaseException) -> str | None:
+    """The one-line message for a run that ran out of memory (torch's OutOfMemoryError on a GPU, or the
+    host's MemoryError), or None for any other error. torch is not imported here: matched by name."""
+    if type(exc).__name__ == "OutOfMemoryError":
+        return ("The GPU ran out of memory: lower the batch size or the model's width, or train on the CPU. "
+                "The session is kept up to its last checkpoint and can be resumed.")
+    if isinstance(exc, MemoryError):
+        return ("The computer ran out of memory: lower the batch size, the model's width or the replay size. "
+                "The session is kept up to its last checkpoint and can be resumed.")
+    return None

@@ -3,6 +3,10 @@ from dataclasses import dataclass
 
 from studio.config import param
 
+# How often a run is checkpointed by default: a crash costs at most about this much training. Chosen by
+# measurement: benchmarks/results/checkpoint_cost.md (the training thread's cost at 5 s against 60 s).
+CHECKPOINT_SECONDS = 5.0
+
 
 @dataclass(frozen=True)
 class RunSettings:
@@ -17,8 +21,10 @@ class RunSettings:
     snapshot_every: int = param(100, "Save the sample grid to the session every this many steps "
                                 "(plus a denser 1-2-5 schedule before that).", low=1, high=10**6,
                                 label="snapshot every")
-    checkpoint_seconds: float = param(60.0, "Save a checkpoint (models, optimizers, RNG) at least this "
-                                      "often, in seconds of training, and always at stop.", low=1.0,
+    checkpoint_seconds: float = param(CHECKPOINT_SECONDS, "Save a checkpoint (models, optimizers, RNG) at "
+                                      "least this often, in seconds of training, and always at stop: a crash "
+                                      "loses at most about this much training. Written while training goes on; "
+                                      "a DQN replay memory over 64 MB is saved at stop only.", low=1.0,
                                       high=86400.0, label="checkpoint every (s)")
     threads: int = param(0, "CPU threads for torch (0: chosen while training by measuring the speed, "
                       "so that it follows the machine's load).", low=0, high=256)

@@ -4,6 +4,10 @@ It drives a trainer step by step, pausing and stopping only between steps (see C
 reports to a Sink in coalesced batches: metric points every ~100 ms (none dropped), a preview
 image a few times a second, snapshots on a step schedule, checkpoints on a time schedule and at stop.
 A non-finite loss pauses the run and restores the last good weights; no NaN is ever checkpointed.
+
+A checkpoint costs this thread only packing the state into bytes (~10 ms for the default models); the
+session writer writes it on a thread of its own. So checkpoints can come every CHECKPOINT_SECONDS and a
+crash loses at most that much training (plus the step under way and the write in flight).
 """
 import sys
 import time
@@ -15,6 +19,7 @@ from studio import config as cfg
 from studio.budget import NOTE as BUDGET_NOTE, BudgetWatch
 from studio.control import Control
 from studio.errors import DiskFull
+from studio.run_settings import CHECKPOINT_SECONDS
 from studio.session.checkpoint import pack, unpack
 from studio.sinks import Event, MetricBatch, RunInfo, Sink, Status
 
@@ -39,7 +44,7 @@ CHECKPOINT_NOTE_SECONDS = 60.0  # the event log lists a checkpoint at most this 
 
 class Runner:
     def __init__(self, trainer, control: Control, sink: Sink, info: RunInfo, *, max_steps: int | None = None,
-                 snapshot_every: int = 100, checkpoint_seconds: float = 60.0,
+                 snapshot_every: int = 100, checkpoint_seconds: float = CHECKPOINT_SECONDS,
                  emit_seconds: float = 0.1, preview_seconds: float | None = 0.25, clock=time.monotonic,
                  tuner=None, budget=None):
         self.trainer, self.control, self.sink, self.info = trainer, control, sink, info
@@ -54,10 +59,12 @@ class Runner:
         self._pending = {s.key: ([], []) for s in trainer.series}
         self._saved = {p.key for p in trainer.panels if p.saved}
         self._snap_step = None  # the step of the newest snapshot taken
-        self._last_good = (trainer.step, pack(trainer.state_dict()))
+        # Restored after a NaN; a timed checkpoint's state (an Atari agent's replay memory is not copied).
+        self._last_good = (trainer.step, pack(trainer.checkpoint_state(final=False)))
         # A resumed run has its checkpoint already; a new one stopped before its first step still gets
         # one at stop, so that every session can be resumed.
         self._last_ckpt_step = trainer.step if trainer.step > 0 else None
+        self._last_ckpt_whole = True  # that checkpoint holds everything (not a timed one without the replay)
         self.elapsed = 0.0
         self._rate = 0.0
         self._preview_step = None
@@ -98,16 +105,21 @@ class Runner:
                 self.sink.preview(self.trainer.step, self.trainer.images())
         return self.control.stopping
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self, final: bool = False) -> None:
+        """`final`: the run's last checkpoint, always whole; a timed one may leave out a large replay memory."""
         if not self.trainer.parameters_finite():
             # Never save NaN weights: go back to the last good ones (and say so), then save those.
             self._halt_on_nonfinite("The weights")
-        blob = pack(self.trainer.state_dict())
-        self._last_good = (self.trainer.step, blob)
+        blob = pack(self.trainer.checkpoint_state(final))
+        timed_is_whole = self.trainer.timed_state_is_whole()
+        if timed_is_whole or not final:  # not kept: a last checkpoint with an Atari replay memory (0.7 GB)
+            self._last_good = (self.trainer.step, blob)
         self._last_ckpt_step = self.trainer.step
+        self._last_ckpt_whole = final or timed_is_whole
         self.sink.checkpoint(self.trainer.step, blob)
-        # Said in the event log (after it is safely written), but at most once a CHECKPOINT_NOTE_SECONDS,
-        # as the cadence may be as short as a second; the run's last checkpoint is always said.
+        # Said in the event log (the session writer files it once the checkpoint is in the file), but at
+        # most once a CHECKPOINT_NOTE_SECONDS, as the cadence may be as short as a second; the run's last
+        # checkpoint is always said.
         now, noted = self.clock(), getattr(self, "_ckpt_noted", None)  # (time, checkpoints not said since)
         last = self.control.stopping or (self.max_steps is not None and self.trainer.step >= self.max_steps)
         if noted is not None and now - noted[0] < CHECKPOINT_NOTE_SECONDS and not last:
@@ -290,8 +302,8 @@ class Runner:
                 self._take_scores(wait=SCORE_WAIT_S)  # the last steps' score belongs in the file too
                 if self._flush_metrics():
                     self._snapshot()  # the file ends with the pictures of the last step trained
-                    if t.step != self._last_ckpt_step:
-                        self._checkpoint()
+                    if t.step != self._last_ckpt_step or not self._last_ckpt_whole:
+                        self._checkpoint(final=True)
                 else:
                     self._halt_on_nonfinite()
                 self._status("stopped")

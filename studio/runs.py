@@ -58,18 +58,25 @@ def new_run(kind: str, config, settings: RunSettings, out: str | Path | None = N
     return PreparedRun(trainer, writer, info, settings)
 
 
-def load_trainer(path: str | Path, device: str = "auto", progress=None):
-    """The trainer of a session at its latest usable checkpoint (for `sample` and resume)."""
+def load_trainer(path: str | Path, device: str = "auto", progress=None, from_start: bool = False):
+    """The trainer of a session at its latest usable checkpoint (for `sample` and resume). `from_start`
+    (resume): a session that never wrote a checkpoint gives its trainer at step 0."""
     with SessionReader(path) as reader:
         if reader.newer:
             raise SessionError(reader.newer_note())
-        kind, settings_dict = reader.kind, reader.settings
+        kind, settings_dict, first_config = reader.kind, reader.settings, reader.config
         found = reader.latest_checkpoint()
-    if found is None:
-        raise SessionError(f"{path}: the session has no usable checkpoint to continue from")
-    step, blob = found
+        never_saved = from_start and found is None and not reader.checkpoint_steps()
     cls = trainer_class(kind)
     settings = replace(cfg.from_dict(RunSettings, settings_dict), device=device)
+    if never_saved:
+        # Killed before its first checkpoint: step 0 is rebuilt from the seed and the config the run started
+        # with, which give the same weights and RNG (checked in tests/test_core_checkpoint_cadence.py).
+        trainer, device_obj = _build(kind, cfg.from_dict(cls.config_cls, first_config), settings, progress)
+        return trainer, settings, device_obj
+    if found is None:  # checkpoints were written but none is whole: the file was damaged, not cut short
+        raise SessionError(f"{path}: the session has no usable checkpoint to continue from")
+    step, blob = found
     state = unpack(blob)
     config = cfg.from_dict(cls.config_cls, state["config"])
     trainer, device_obj = _build(kind, config, settings, progress)
@@ -79,8 +86,9 @@ def load_trainer(path: str | Path, device: str = "auto", progress=None):
 
 def resume_run(path: str | Path, device: str = "auto", progress=None,
                writer_hooks: WriterHooks | None = None) -> PreparedRun:
-    """Continue a session in its own file from its latest usable checkpoint."""
-    trainer, settings, device_obj = load_trainer(path, device, progress)
+    """Continue a session in its own file from its latest usable checkpoint (or from its start, when it was
+    killed before its first one)."""
+    trainer, settings, device_obj = load_trainer(path, device, progress, from_start=True)
     writer = SessionWriter.reopen(path, trainer.step, trainer.episode_spec(), writer_hooks)
     info = _run_info(trainer, settings, device_obj, str(path))
     return PreparedRun(trainer, writer, info, settings)

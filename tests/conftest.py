@@ -51,6 +51,16 @@ def tiny_settings():
     return RunSettings(seed=0, device="cpu", data="mnist-5k", snapshot_every=10, checkpoint_seconds=3600.0)
 
 
+def pytest_collection_finish(session):
+    """Once every test module is imported (torch, h5py, Qt, pyqtgraph: ~200,000 objects that live as long as
+    the process), move those objects out of the collector's sight: a full collection then walks only what
+    the tests made since, so the one after each test takes milliseconds instead of ~0.15 s (606 tests).
+    Garbage made from here on is collected as before; gc.freeze keeps only what is alive now."""
+    import gc
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage_between_tests():
     """Collect each test's garbage (trainers, session files, threads' leftovers) when it ends, not at a

@@ -120,3 +120,21 @@ def blob_tensors(blob: bytes) -> dict[str, torch.Tensor]:
 
 def all_finite(tensors: dict[str, torch.Tensor]) -> bool:
     return all(bool(torch.isfinite(t.float()).all()) for t in tensors.values())
+
+
+def hanging_child(module: str, reader: str) -> list[str]:
+    """Interpreter args for a child that runs `module.main` as the app starts it, except that its
+    `reader(path)` never returns for a file named "hangs.h5" (as on a dead network share, or in HDF5's
+    endless loop on some damaged files, HDFGroup/hdf5 issue 1707)."""
+    source = f"""
+import sys, time
+import {module} as m
+real = m.{reader}
+def patched(path):
+    if path.endswith("hangs.h5"):
+        time.sleep(3600)
+    return real(path)
+m.{reader} = patched
+sys.exit(m.main(sys.argv[1:]))
+"""
+    return ["-c", source, "-"]

@@ -11,6 +11,8 @@ from studio.runs import make_runner, new_run
 from studio.session.catalog import list_sessions, session_files
 from studio.session.reader import SessionReader
 
+from helpers_core import hanging_child
+
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
@@ -55,24 +57,9 @@ def test_the_best_metric_is_read_from_the_file(folder, name, key, best):
     assert row["best_value"] == best(values) and row["best_step"] == steps[list(values).index(best(values))]
 
 
-# The child process as the app starts it, except that reading "hangs.h5" never ends (as on a dead network
-# share, or in HDF5's endless loop on some damaged files).
-HANGING_CHILD = """
-import sys, time
-import studio.session.catalog as catalog
-real = catalog.read_entry
-def read_entry(path):
-    if path.endswith("hangs.h5"):
-        time.sleep(3600)
-    return real(path)
-catalog.read_entry = read_entry
-sys.exit(catalog.main(sys.argv[1:]))
-"""
-
-
 def test_a_file_that_hangs_is_reported_and_the_rest_go_on(folder, tmp_path, monkeypatch):
     import studio.session.catalog as catalog
-    monkeypatch.setattr(catalog, "CHILD_ARGS", ["-c", HANGING_CHILD, "-"])
+    monkeypatch.setattr(catalog, "CHILD_ARGS", hanging_child("studio.session.catalog", "read_entry"))
     hang = tmp_path / "hangs.h5"
     hang.write_bytes((folder / "gan.h5").read_bytes())
     files = [folder / "gan.h5", hang, folder / "vae.h5"]

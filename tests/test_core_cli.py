@@ -47,16 +47,18 @@ def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def flow(tmp_path_factory):
-    """Train 5 steps, then (in parallel) info and sample, then resume for 3 more steps."""
+    """Train 5 steps, then (in parallel) info, sample and a refused two-stage sample, then resume for 3 more
+    steps."""
     base = tmp_path_factory.mktemp("cli")
     sessions = base / "sessions"
     sessions.mkdir()
     f, x = base / "F.h5", base / "X.npy"
     r = {"train": cli(["train", "gan", "--steps", 5, "--seed", 0, "--out", f, *TINY], sessions)}
     if r["train"].returncode == 0:
-        info, sample = start(["info", f], sessions), start(["sample", f, "--n", 10, "--out", x], sessions)
-        r["info"], r["sample"] = finish(info), finish(sample)
-        r["expected_samples"] = load_trainer(f, "cpu")[0].generate(10, 0)
+        procs = {"info": start(["info", f], sessions), "sample": start(["sample", f, "--n", 10, "--out", x], sessions),
+                 "stages": start(["sample", f, "--n", 4, "--stages", 2, "--out", f.with_name("s.npy")], sessions)}
+        r["expected_samples"] = load_trainer(f, "cpu")[0].generate(10, 0)  # while the children run
+        r.update({name: finish(proc) for name, proc in procs.items()})
         r["resume"] = cli(["train", "--resume", f, "--steps", 3], sessions)
     r.update(f=f, x=x, sessions=sessions)
     return r
@@ -147,6 +149,16 @@ def test_bad_input_leaves_no_files_behind(errors):
     assert (tmp / "taken.h5").read_bytes() == b"precious, do not overwrite"
 
 
+def test_the_cli_names_the_models_as_the_registry_does():
+    """The CLI parses and checks with studio/trainers/kinds.py (no torch); the trainers it then builds are
+    the registry's: same names in the same order, same config classes and presets."""
+    from studio.trainers.kinds import KINDS, kind_of
+    from studio.trainers.registry import TRAINERS
+    assert KINDS == tuple(TRAINERS)
+    for name, cls in TRAINERS.items():
+        assert kind_of(name) == (cls.config_cls, cls.presets, cls.default_preset), name
+
+
 def test_no_command_prints_usage(capsys):
     from studio.cli import main
     assert main(["bogus"]) == 2
@@ -154,9 +166,10 @@ def test_no_command_prints_usage(capsys):
 
 
 def test_stages_are_refused_for_a_one_stage_model(flow):
-    result = cli(["sample", flow["f"], "--n", 4, "--stages", 2, "--out", flow["f"].with_name("s.npy")], flow["sessions"])
+    result = flow["stages"]
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "two-stage" in result.stderr.strip().splitlines()[-1]
+    assert not flow["f"].with_name("s.npy").exists()
 
 
 def test_two_stage_vae_samples_through_one_or_both_stages(tmp_path):
@@ -164,9 +177,12 @@ def test_two_stage_vae_samples_through_one_or_both_stages(tmp_path):
     ok(cli(["train", "vae", "--preset", "Two-stage VAE", "--steps", 6, "--stage2-start", 3, "--latent-dim", 4,
             "--width", 4, "--batch-size", 16, "--holdout", 50, "--out", f], tmp_path))
     one, two, auto = tmp_path / "1.npy", tmp_path / "2.npy", tmp_path / "a.npy"
-    for stages, out in ((["--stages", 1], one), (["--stages", 2], two), ([], auto)):
-        ok(cli(["sample", f, "--n", 8, "--out", out, *stages], tmp_path))
+    # The three samplings and info only read the file: side by side, as a user may run them.
+    procs = [start(["sample", f, "--n", 8, "--out", out, *stages], tmp_path)
+             for stages, out in ((["--stages", 1], one), (["--stages", 2], two), ([], auto))]
+    procs.append(start(["info", f], tmp_path))
+    *_, info = [ok(finish(proc)) for proc in procs]
     assert np.array_equal(np.load(auto), np.load(two))  # past the second stage's start, both by default
     assert not np.array_equal(np.load(one), np.load(two))
-    info = ok(cli(["info", f], tmp_path)).stdout
+    info = info.stdout
     assert "points latent" in info and "second stage −ELBO (train)" in info

@@ -227,7 +227,8 @@ def test_without_ale_py_classic_games_train_and_atari_says_how_to_install(tmp_pa
 def test_the_log_says_what_saving_the_replay_memory_costs():
     kept = DQNTrainer(tiny(keep_replay=True, buffer_size=100_000), None, CPU, 0).take_notes()
     assert len(kept) == 1 and "replay memory 100,000 transitions (0.71 GB when full)" in kept[0]
-    assert "each checkpoint up to 0.71 GB more" in kept[0] and "a resume is exact" in kept[0]
+    assert "kept in the checkpoint taken at stop (up to 0.71 GB more)" in kept[0]
+    assert "a resume after a stop is exact; after a crash the memory is refilled" in kept[0]
     dropped = DQNTrainer(tiny(keep_replay=False), None, CPU, 0).take_notes()
     assert "not kept in checkpoints: a resume refills 50 transitions first" in dropped[0]
 

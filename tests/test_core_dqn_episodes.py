@@ -16,7 +16,7 @@ from studio.session.reader import SessionReader
 from studio.sinks import MemorySink
 from studio.trainers.dqn import DQNTrainer
 from studio.trainers.dqn_config import DQNConfig
-from test_core_cli import cli, ok
+from test_core_cli import cli, finish, ok, start
 
 TINY = DQNConfig(hidden=16, buffer_size=500, batch_size=16, learning_starts=50, train_freq=4, gradient_steps=1,
                  eps_steps=200, eval_every=100, eval_episodes=2)
@@ -134,19 +134,22 @@ def test_evaluate_command_prints_json(tmp_path, sessions_dir):
     out = tmp_path / "d.h5"
     ok(cli(["train", "dqn", "--steps", "120", "--seed", "1", "--out", out, "--hidden", "16",
             "--learning-starts", "50", "--eval-every", "100", "--eval-episodes", "1"], sessions_dir))
-    result = json.loads(ok(cli(["evaluate", out, "--episodes", "3", "--seed", "5", "--json"], sessions_dir)).stdout)
+    # Two evaluations and info, each its own process (they only read the file), run side by side.
+    evaluate = ["evaluate", out, "--episodes", "3", "--seed", "5", "--json"]
+    procs = [start(evaluate, sessions_dir), start(evaluate, sessions_dir), start(["info", out], sessions_dir)]
+    first, second, info = [ok(finish(proc)) for proc in procs]
+    result = json.loads(first.stdout)
     assert len(result["returns"]) == 3 and result["mean_return"] == pytest.approx(np.mean(result["returns"]))
     assert result["step"] == 120 and all(r >= 8 for r in result["returns"])
-    again = json.loads(ok(cli(["evaluate", out, "--episodes", "3", "--seed", "5", "--json"], sessions_dir)).stdout)
+    again = json.loads(second.stdout)
     assert again["returns"] == result["returns"]                  # same seed, same episodes
-    text = ok(cli(["info", out], sessions_dir)).stdout
-    assert "episodes: 1 recorded (CartPole-v1)" in text
+    assert "episodes: 1 recorded (CartPole-v1)" in info.stdout
 
 
-def test_evaluate_refuses_a_session_that_is_not_a_game_agent(tmp_path, sessions_dir):
-    out = tmp_path / "g.h5"
-    ok(cli(["train", "gan", "--steps", "2", "--out", out, "--z-dim", "8", "--g-width", "4", "--d-width", "4",
-            "--batch-size", "8"], sessions_dir))
+def test_evaluate_refuses_a_session_that_is_not_a_game_agent(tmp_path, sessions_dir, tiny_gan_config, tiny_settings):
+    out = tmp_path / "g.h5"  # a GAN session, made here (tests/test_core_cli.py runs `main.py train gan`)
+    assert make_runner(new_run("gan", tiny_gan_config, tiny_settings, out), Control(), max_steps=2,
+                       preview_seconds=None).run() == "finished"
     result = cli(["evaluate", out], sessions_dir)
     assert result.returncode == 2 and "DQN" in result.stderr and "Traceback" not in result.stderr
 

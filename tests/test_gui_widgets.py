@@ -56,6 +56,22 @@ def test_series_buffer_keeps_every_point_and_debiases():
     assert np.allclose(buf.smooth[: buf.n], 2.0)
 
 
+def test_a_curve_longer_than_the_cap_is_thinned_evenly(monkeypatch):
+    import widgets.metric_plots as mp
+    monkeypatch.setattr(mp, "MAX_POINTS", 1000)
+    buf = SeriesBuffer(capacity=16)
+    for start in range(0, 2500, 100):
+        buf.extend(np.arange(start, start + 100), np.arange(start, start + 100) * 2.0, beta=0.0)
+        assert buf.n <= 1000 and len(buf.steps) <= 1024  # memory stays put
+    steps, values = buf.steps[:buf.n], buf.values[:buf.n]
+    assert np.array_equal(steps, np.arange(0, 2500, 4)) and np.array_equal(values, steps * 2.0)  # even, to the end
+    whole = SeriesBuffer()  # a session opened with a longer curve: thinned as it arrives
+    whole.extend(np.arange(2500), np.zeros(2500), beta=0.0)
+    assert np.array_equal(whole.steps[:whole.n], np.arange(0, 2500, 4))
+    whole.extend(np.arange(2500, 2510), np.zeros(10), beta=0.0)
+    assert np.array_equal(whole.steps[:whole.n], np.arange(0, 2510, 4))
+
+
 def _reference_ema(values, beta, ema=0.0, weight=0.0):
     out = []
     for v in values:

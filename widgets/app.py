@@ -67,4 +67,7 @@ def run_app(argv: list[str]) -> int:
         window.open_session(args.session)
     if args.start:
         QTimer.singleShot(0, window.start)
+    # Only at a launch of the app, not in every window made (tests, scripts/screenshot.py): the folder is
+    # scanned in the background once the window is up, and a dialog asks about the sessions a crash left.
+    QTimer.singleShot(0, window.recovery.start)
     return app.exec()

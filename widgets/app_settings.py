@@ -14,6 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 SETTINGS_ENV = "TRAINING_STUDIO_SETTINGS"
 GROUP = "v1"
 RECENT_MAX = 10
+DISMISSED_MAX = 200
 
 
 def open_store() -> QSettings:
@@ -103,5 +104,27 @@ class AppSettings:
     def clear_recent(self) -> None:
         self.set_data("recent", [])
 
+    def dismissed_crashes(self) -> set[tuple[str, int, int]]:
+        """(path, size, mtime_ns) of the crashed sessions the person dismissed (widgets/recovery_dialog.py):
+        a file that changed since (resumed, crashed again) counts as another one."""
+        value = self.data("dismissed_crashes")
+        if not isinstance(value, list):
+            return set()
+        return {(p, size, mtime) for p, size, mtime in (v for v in value if isinstance(v, list) and len(v) == 3)
+                if isinstance(p, str) and isinstance(size, int) and isinstance(mtime, int)}
+
+    def dismiss_crash(self, path: str, size: int, mtime_ns: int) -> None:
+        # Entries of files gone or changed since can never match again: dropped, so the list stays short.
+        kept = [list(k) for k in self.dismissed_crashes() if _same_file(*k)]
+        self.set_data("dismissed_crashes", kept[-(DISMISSED_MAX - 1):] + [[path, int(size), int(mtime_ns)]])
+
     def sync(self) -> None:
         self.store.sync()
+
+
+def _same_file(path: str, size: int, mtime_ns: int) -> bool:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return (st.st_size, st.st_mtime_ns) == (size, mtime_ns)

@@ -25,6 +25,7 @@ from widgets.panel_docks import PanelDocks, make_dock
 from widgets.notifier import Notifier
 from widgets.themes import Appearance, restyle
 from widgets.metric_plots import MetricPlots
+from widgets.recovery_dialog import CrashRecovery
 from widgets.run_bridge import RunBridge
 from widgets.run_keys import RunKeys
 from widgets.session_actions import SessionActions
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.memory = WindowMemory(self)   # before the menus: View ▸ Reset Layout and Open Recent use it
         self.menus = Menus(self)
         self.sessions.opened.connect(self.memory.settings.add_recent)
+        self.recovery = CrashRecovery(self)  # sessions a crash left open; widgets/app.py asks at launch
         self._make_status_bar()
         self.setup.model_chosen.connect(self._model_chosen)
         self._fixed_bindings = [PlotsBinding(self.plots, self.viewer), LogBinding(self.log, self.viewer)]

@@ -1,6 +1,7 @@
-"""Live metric curves: every point kept, a decimated view drawn, raw under a debiased EMA.
+"""Live metric curves: every point kept (up to MAX_POINTS a curve), a decimated view drawn, raw under a
+debiased EMA.
 
-One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batches and are all kept;
+One plot per `Series.plot` group (losses, D outputs, …). Points arrive in batches and are kept;
 what is drawn is a min/max decimation of the visible range to about one bucket per pixel, so a curve
 of a million steps costs the GUI thread what one of a thousand does; redraws keep to a time budget.
 """
@@ -18,6 +19,12 @@ REDRAW_MIN_S, REDRAW_SHARE = 0.2, 0.02  # at most 5 redraws/s, and at most 2% of
 COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
 
+# Points kept in memory per curve (24 MB). A longer curve (a DQN's ε, a point per agent step, passes a
+# million within the hour) keeps every other point of what it has, the newest included: hours in the window
+# then cost the same memory as one. The session file keeps every point.
+MAX_POINTS = 1 << 20
+
+
 class SeriesBuffer:
     """A growable (step, value, smoothed) store; smoothing is computed only for new points."""
 
@@ -27,6 +34,7 @@ class SeriesBuffer:
         self.values = np.empty(capacity, np.float64)
         self.smooth = np.empty(capacity, np.float64)
         self._ema, self._weight = 0.0, 0.0
+        self.stride, self._received = 1, 0  # see extend
 
     def _grow(self, need: int) -> None:
         cap = len(self.steps)
@@ -39,13 +47,34 @@ class SeriesBuffer:
             setattr(self, name, new)
 
     def extend(self, steps, values, beta: float) -> None:
-        m = len(steps)
+        # Position i of the buffer holds the curve's point number i × stride (counted from its first point);
+        # a thinned curve takes new points on its stride only, so its resolution stays even.
+        numbers = self._received + np.arange(len(steps))
+        self._received += len(steps)
+        while True:
+            on = numbers % self.stride == 0
+            m = int(on.sum())
+            if self.n == 0 or self.n + m <= MAX_POINTS:
+                break
+            self._thin()
+        if m < len(steps):
+            steps, values = np.asarray(steps)[on], np.asarray(values)[on]
         if self.n + m > len(self.steps):
             self._grow(self.n + m)
         self.steps[self.n: self.n + m] = steps
         self.values[self.n: self.n + m] = values
         self._smooth_from(self.n, self.n + m, beta)
         self.n += m
+        while self.n > MAX_POINTS:  # a long curve arrived at once (a session opened)
+            self._thin()
+
+    def _thin(self) -> None:
+        """Keep every other point (numbers 0, 2×stride, …): the resolution halves evenly along the curve."""
+        keep = self.n // 2 + self.n % 2
+        for name in ("steps", "values", "smooth"):
+            arr = getattr(self, name)
+            arr[:keep] = arr[: self.n: 2]
+        self.n, self.stride = keep, self.stride * 2
 
     def resmooth(self, beta: float) -> None:
         self._ema, self._weight = 0.0, 0.0
@@ -57,6 +86,7 @@ class SeriesBuffer:
 
     def clear(self) -> None:
         self.n, self._ema, self._weight = 0, 0.0, 0.0
+        self.stride, self._received = 1, 0
 
 
 def debiased_ema(values: np.ndarray, beta: float, ema: float = 0.0, weight: float = 0.0):

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from studio.control import Control
-from studio.errors import StudioError
+from studio.errors import StudioError, out_of_memory
 from studio.sinks import Sink
 
 
@@ -109,7 +109,8 @@ class TrainingWorker(QObject):
         except StudioError as exc:
             message = str(exc)
         except Exception as exc:  # a bug must not take the window down: show it, keep the log
-            message = f"Training stopped by an internal error: {type(exc).__name__}: {exc}{_log_traceback()}"
+            message = out_of_memory(exc) or (f"Training stopped by an internal error: {type(exc).__name__}: "
+                                              f"{exc}{_log_traceback()}")
         if self.prepared is not None and self.prepared.writer is not None:
             try:
                 self.prepared.writer.close()

@@ -129,9 +129,9 @@ class _Child:
     """`python -m studio.session.catalog -` reading `paths`; its output lines arrive on a queue (a thread
     reads them: waiting on a queue with a timeout works on every platform, select() on pipes does not)."""
 
-    def __init__(self, paths: list[str]):
+    def __init__(self, paths: list[str], args: list[str]):
         self.lines: queue.Queue = queue.Queue()
-        self.proc = subprocess.Popen([sys.executable, *CHILD_ARGS], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, *args], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      encoding="utf-8", cwd=Path(__file__).resolve().parents[2])
         threading.Thread(target=self._read, daemon=True).start()
@@ -165,14 +165,16 @@ class _Child:
 
 
 def list_sessions(files: Iterable[str | Path], stop: Callable[[], bool] | None = None,
-                  per_file_s: float = FILE_TIMEOUT_S) -> Iterator[dict]:
+                  per_file_s: float = FILE_TIMEOUT_S, child_args: list[str] | None = None,
+                  read_entry: Callable[[str], dict] = read_entry) -> Iterator[dict]:
     """A row (see read_entry) for each of `files`, in their order, as each is read. A file that takes
     longer than `per_file_s` or crashes the reader gets a row with that error. `stop()` returning True
-    ends the listing (checked between files)."""
+    ends the listing (checked between files). Another reader of the files (studio.session.recovery's)
+    passes its child's arguments (default CHILD_ARGS) and the same reader for this process."""
     pending = [str(f) for f in files]
     while pending:
         try:
-            child = _Child(pending)
+            child = _Child(pending, CHILD_ARGS if child_args is None else child_args)
         except OSError:  # no child process possible here: read in this process, unprotected
             yield from (read_entry(p) for p in pending if not (stop and stop()))
             return

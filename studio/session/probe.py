@@ -44,7 +44,8 @@ def read_like_a_viewer(path: str | Path) -> dict:
             raise SessionError(f"{path}: damaged session file ({type(exc).__name__}: {exc})") from None
         try:  # damaged checkpoints still leave the session viewable, though not resumable
             found = r.latest_checkpoint()
-            summary["checkpoint_step"] = None if found is None else found[0]
+            # A run killed before its first checkpoint continues from step 0 (studio/runs.py load_trainer).
+            summary["checkpoint_step"] = found[0] if found else (None if r.checkpoint_steps() else 0)
         except Exception as exc:  # noqa: BLE001
             summary["checkpoint_step"], summary["checkpoint_error"] = None, f"{type(exc).__name__}: {exc}"
         return summary

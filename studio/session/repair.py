@@ -33,18 +33,32 @@ def open_to_continue(path: Path, writer: dict) -> h5py.File:
     return h5py.File(path, "r+", libver="latest")
 
 
+def writer_alive(pid: int, host: str | None, saved_at: float) -> bool:
+    """Whether the process that wrote a file last changed at `saved_at` (a Unix time) still runs here. A
+    process with that id that started after the file's last write is another one that got the id later
+    (e.g. after a reboot). psutil, not os.kill(pid, 0), which would end the process on Windows."""
+    import psutil
+    if str(host) != socket.gethostname():
+        return False  # another computer's process cannot be asked
+    try:
+        return psutil.Process(int(pid)).create_time() <= saved_at + 1.0  # + clock granularity
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.Error:
+        return True  # exists, but cannot be looked at: assume it is the writer, never touch a live run
+
+
 def refuse_if_alive(path: Path, writer: dict) -> None:
     pid, host = writer.get("writer_pid"), writer.get("writer_host")
-    if pid is None or str(host) != socket.gethostname() or int(pid) == os.getpid():
-        return  # another machine's writer (a synced file) cannot be asked; this process's is not running
+    if pid is None or int(pid) == os.getpid():
+        return  # no writer recorded; or this process's, which is not running
     try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return
+        saved_at = os.stat(path).st_mtime
     except OSError:
-        pass  # alive, though owned by someone else
-    raise SessionError(f"{path}: still being written by another program (process {int(pid)}); stop that "
-                       "run first, or wait for it to end")
+        return  # gone: nothing to protect (opening it says so)
+    if writer_alive(int(pid), host, saved_at):
+        raise SessionError(f"{path}: still being written by another program (process {int(pid)}); stop that "
+                           "run first, or wait for it to end")
 
 
 def rebuild(path: Path) -> None:

@@ -1,10 +1,12 @@
-"""Writes a run into its session file, as a Sink, from the training thread.
+"""Writes a run into its session file, as a Sink, from the training thread; checkpoints are written on a
+thread of their own (checkpoint_thread.py), so that saving every few seconds costs training little.
 
 The file's layout is made by schema.py before SWMR mode is switched on (SWMR cannot create objects
 later), so the file stays readable if the process dies and another process can follow it while it grows.
 Continuing a session (and repairing one whose writer crashed) is in repair.py; the room kept on the disk
 and writes that failed anyway, in disk_space.py.
 """
+import threading
 import time
 import zlib
 from contextlib import contextmanager
@@ -17,10 +19,14 @@ import numpy as np
 from studio.errors import DiskFull, SessionError
 from studio.session import disk_space, repair, schema
 from studio.session import layout as L
+from studio.session.checkpoint_thread import CheckpointThread
 from studio.session.reader import SessionReader, newest_valid_checkpoint
 from studio.sinks import Sink
 
 FLUSH_SECONDS = 1.0  # metric points reach the disk at most this long after they are computed
+# A checkpoint is written this many bytes per h5py call: h5py lets one call run at a time in the process, so
+# the training thread's own writes wait at most one piece (a few ms) behind a checkpoint, not all of it.
+PIECE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,14 @@ class SessionWriter(Sink):
         self._metric_ds = {key: ds for key, ds in file[L.METRICS].items()}  # looked up once
         self._checkpoint_size = 0  # of the last one: room for one more is kept while the run goes on
         self._ending = False       # the disk is full: the run is saving what it still can, then stops
+        # This file's HDF5 calls, from the training thread and the checkpoint thread: the flag of a failed
+        # write is set under it, so no call follows a failed one (HDF5 may crash on it: disk_space.py).
+        self._io = threading.Lock()
+        ck = file[L.CHECKPOINTS]
+        self._slots, self._index = [ck[name] for name in L.CKPT_SLOTS], ck[L.CKPT_INDEX]
+        self._thread = CheckpointThread(self._write_checkpoint)
+        self._failure_raised = False
+        self._held_events: list = []  # events waiting for a checkpoint write to end (see event)
 
     # --- opening ---
     @classmethod
@@ -117,26 +131,43 @@ class SessionWriter(Sink):
         return cls(path, f, good_slot, hooks)
 
     # --- the Sink interface ---
-    @contextmanager
-    def _guard(self, what: str, size: int = 0):
-        """Write `what` (about `size` bytes) only if room is left beyond it; stop the run (DiskFull) once
-        less than the space margin plus one more checkpoint would be left, after this write, so that the
-        run's last points and a last checkpoint still fit. A failed write becomes one clear message."""
+    def _raise_failure(self) -> None:
+        """A checkpoint write that failed on its thread is raised here, on the training thread, once."""
+        failure = self._thread.failure
+        if failure is not None and not self._failure_raised:
+            self._failure_raised = True
+            raise failure
+
+    def _room(self, what: str, size: int) -> tuple[bool, int]:
+        """Whether the run must stop after writing `what` (about `size` bytes), and the room left; DiskFull
+        if it does not fit at all. A checkpoint still being written counts as written."""
         margin = self._hooks.space_margin
-        room = disk_space.room_left(self.path)
+        room = disk_space.room_left(self.path) - self._thread.bytes_pending()
         if room < size + margin // 4:
             self._ending = True
             raise DiskFull(f"{self.path}: the disk is full (or the file-size limit reached): "
                            f"{max(room, 0) / 1e6:.1f} MB left, so {what} was not saved; everything saved before "
                            "is kept")
-        stop = not self._ending and room < size + margin + self._checkpoint_size
-        with disk_space.write_guard(self, what):
-            yield
+        return not self._ending and room < size + margin + self._checkpoint_size, room
+
+    def _stop_for_room(self, room: int) -> None:
+        self._ending = True
+        raise DiskFull(f"{self.path}: the disk is almost full (or the file-size limit nearly reached): "
+                       f"{room / 1e6:.1f} MB left; training stopped after saving its last step, everything "
+                       "saved is kept")
+
+    @contextmanager
+    def _guard(self, what: str, size: int = 0):
+        """Write `what` (about `size` bytes) only if room is left beyond it; stop the run (DiskFull) once
+        less than the space margin plus one more checkpoint would be left, after this write, so that the
+        run's last points and a last checkpoint still fit. A failed write becomes one clear message."""
+        with self._io:
+            self._raise_failure()
+            stop, room = self._room(what, size)
+            with disk_space.write_guard(self, what):
+                yield
         if stop:
-            self._ending = True
-            raise DiskFull(f"{self.path}: the disk is almost full (or the file-size limit nearly reached): "
-                           f"{room / 1e6:.1f} MB left; training stopped after saving its last step, everything "
-                           "saved is kept")
+            self._stop_for_room(room)
 
     def metrics(self, batch):
         # Kept until the next flush (at most FLUSH_SECONDS away) and written then, a second's points at a
@@ -184,45 +215,84 @@ class SessionWriter(Sink):
             _append(g["index"], row)  # last: a reader trusts only rows listed here
 
     def event(self, event):
+        # "Checkpoint saved" reaches the file only once that checkpoint is in it; the events after it wait
+        # too, as the log is kept in step order (continuing a session cuts it by step).
+        if self._held_events or (event.kind == "checkpoint" and self._thread.busy()):
+            self._held_events.append(event)
+            return
+        self._write_event(event)
+
+    def _release_events(self) -> None:
+        if self._held_events and not self._thread.busy():
+            held, self._held_events = self._held_events, []
+            for event in held:
+                self._write_event(event)
+
+    def _write_event(self, event):
         with self._guard("an event"):
             row = np.array([(event.step, time.time(), event.kind.encode()[:16],
                              event.message.encode("utf-8")[:1000])], L.EVENT_DTYPE)
             _append(self.f[L.EVENTS], row)
 
     def checkpoint(self, step, blob):
-        self._write_metrics()  # every point up to the checkpoint's step is on disk with it
-        with self._guard("a checkpoint", len(blob)):
-            ck = self.f[L.CHECKPOINTS]
-            index = ck[L.CKPT_INDEX]
-            # Write into the slot the newest good checkpoint does not use; the index row goes last, so
-            # a reader only ever trusts a slot whose bytes were completely written and flushed.
-            slot = 0 if self._good_slot is None else 1 - self._good_slot
-            data = ck[L.CKPT_SLOTS[slot]]
-            arr = np.frombuffer(blob, np.uint8)
-            self._checkpoint_size = len(arr)
+        """Hand the checkpoint to the checkpoint thread (room for it is checked here, on the training thread)."""
+        self._write_metrics()  # every point up to the checkpoint's step reaches the file before it
+        with self._io:
+            self._raise_failure()
+            stop, room = self._room("a checkpoint", len(blob))
+        self._checkpoint_size = len(blob)
+        self._thread.put(step, blob)
+        if stop:
+            self._stop_for_room(room)
+
+    @contextmanager
+    def _checkpoint_io(self):
+        """One HDF5 call of a checkpoint write, on the checkpoint thread; none after a failed write."""
+        with self._io:
+            if self in disk_space.BROKEN:
+                raise SessionError(f"{self.path}: checkpoint not saved: an earlier write to the file failed")
+            with disk_space.write_guard(self, "a checkpoint"):
+                yield
+
+    def _write_checkpoint(self, step: int, blob: bytes) -> None:
+        """On the checkpoint thread. Into the slot the newest good checkpoint does not use; its index row goes
+        last, after the bytes are flushed, so a reader only ever trusts a slot whose bytes are whole. Only this
+        thread writes checkpoints, one at a time, so the newest good slot cannot change meanwhile."""
+        crc = zlib.crc32(blob)  # zlib lets go of the GIL for large buffers: training goes on meanwhile
+        arr = np.frombuffer(blob, np.uint8)
+        slot = 0 if self._good_slot is None else 1 - self._good_slot
+        data = self._slots[slot]
+        with self._checkpoint_io():
             data.resize((len(arr),))
-            data[:] = arr
-            if self._hooks.checkpoint_pause:
-                self._pause_mid_checkpoint()
+        for start in range(0, len(arr), PIECE_BYTES):
+            with self._checkpoint_io():
+                data[start:start + PIECE_BYTES] = arr[start:start + PIECE_BYTES]
+        if self._hooks.checkpoint_pause:
+            self._pause_mid_checkpoint()
+        with self._checkpoint_io():
             self.f.flush()
-            row = np.array([(step, slot, len(arr), zlib.crc32(blob), time.time())], L.CKPT_DTYPE)
-            _append(index, row)
+        row = np.array([(step, slot, len(arr), crc, time.time())], L.CKPT_DTYPE)
+        with self._checkpoint_io():
+            _append(self._index, row)
             self.f.flush()
-            self._good_slot = slot
-            self._flushed()
+            newest = self._newest_step  # the metric points this flush made durable
+        self._good_slot = slot
+        self._flushed(newest)
 
     def flush(self):
+        self._raise_failure()  # a failed checkpoint write stops the run at once, not at the next second
+        self._release_events()
         if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
             self._write_metrics()
             with self._guard("the session"):
                 self.f.flush()
-            self._flushed()
+            self._flushed(self._newest_step)
 
-    def _flushed(self) -> None:
+    def _flushed(self, newest: int | None) -> None:
         self._last_flush = time.monotonic()
-        if self._hooks.flush_log and self._newest_step is not None:
+        if self._hooks.flush_log and newest is not None:
             with open(self._hooks.flush_log, "a") as log:
-                log.write(f"{self._newest_step}\n")
+                log.write(f"{newest}\n")
 
     def _pause_mid_checkpoint(self) -> None:
         marker = self.path.with_name(self.path.name + ".writing-checkpoint")
@@ -233,14 +303,24 @@ class SessionWriter(Sink):
     def finish(self, reason):
         self.close()
 
+    def wait_for_checkpoints(self, timeout: float | None = None) -> bool:
+        """Wait until every checkpoint handed over is in the file (or failed); False on timeout."""
+        return self._thread.wait_idle(timeout)
+
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self._thread.stop()  # the run's last checkpoint is written before the file closes
         if self in disk_space.BROKEN:  # closing a file whose writes failed can crash HDF5: see exit_code
             return
+        failure = None if self._failure_raised else self._thread.failure
+        self._failure_raised = True  # said once: below, or already by the call that met it
         refused = None
         try:
+            held, self._held_events = self._held_events, []
+            for event in held:
+                self._write_event(event)
             self._write_metrics()
         except SessionError as exc:  # a full disk: said once, and the file still closes cleanly
             refused = exc
@@ -253,6 +333,7 @@ class SessionWriter(Sink):
             disk_space.BROKEN.append(self)
             raise SessionError(f"{self.path}: the session could not be closed cleanly ({disk_space.why(exc)}); "
                                "what was saved before is kept") from None
+        if failure is not None:
+            raise failure
         if refused is not None:
             raise refused
-

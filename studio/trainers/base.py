@@ -222,6 +222,15 @@ class Trainer(ABC):
             "extra": self.extra_state(),
         }
 
+    def checkpoint_state(self, final: bool = True) -> dict:
+        """The state a checkpoint keeps. A timed checkpoint (final=False, every few seconds, against a crash)
+        may leave out what is too big to save that often — then `timed_state_is_whole()` is False; the run's
+        last checkpoint (final) is always whole."""
+        return self.state_dict()
+
+    def timed_state_is_whole(self) -> bool:
+        return True
+
     def load_state_dict(self, state: dict) -> None:
         self.config = cfg.from_dict(type(self.config), state["config"])
         for key, module in self.modules().items():

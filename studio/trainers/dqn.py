@@ -16,7 +16,7 @@ from studio.rl.pixel_game import PixelGame, is_atari
 from studio.rl.vector_game import VectorGame
 from studio.trainers.base import Trainer
 from studio import config as cfg
-from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, DQNConfig, summary
+from studio.trainers.dqn_config import DEFAULT_PRESET, PRESETS, TIMED_REPLAY_BYTES, DQNConfig, summary
 
 FILL_EVERY = 250  # agent steps between points of the replay-fill curve (it changes slowly)
 
@@ -53,6 +53,7 @@ class DQNTrainer(Trainer):
         self.opt = _adam(self.q.parameters(), config.lr)
         self.episodes = 0
         self.learn_after = 0  # no learning before this step: a resume without the replay memory refills it
+        self._replay_in_state = True  # off while a timed checkpoint leaves out a large memory
         self._recorded: list[Episode] = []
         self._notes: list[str] = []
         self._evaluating: Episode | None = None  # the evaluation game being recorded, shown meanwhile
@@ -115,9 +116,19 @@ class DQNTrainer(Trainer):
         for group in self.opt.param_groups:
             group["lr"] = self.learning_rate()
 
+    def timed_state_is_whole(self) -> bool:
+        return not self.config.keep_replay or self.game.replay_nbytes() <= TIMED_REPLAY_BYTES
+
+    def checkpoint_state(self, final: bool = True) -> dict:
+        self._replay_in_state = final or self.timed_state_is_whole()
+        try:
+            return self.state_dict()
+        finally:
+            self._replay_in_state = True
+
     def extra_state(self):
-        return {**self.game.state(self.config.keep_replay), "episodes": self.episodes,
-                "learn_after": self.learn_after}
+        keep = self.config.keep_replay and self._replay_in_state
+        return {**self.game.state(keep), "episodes": self.episodes, "learn_after": self.learn_after}
 
     def load_extra_state(self, extra):
         self.episodes = int(extra["episodes"])
@@ -130,7 +141,9 @@ class DQNTrainer(Trainer):
         if getattr(self, "_refilling", False):  # the checkpoint holds no replay memory: fill it again first
             n = self.config.learning_starts
             self.learn_after = max(self.learn_after, self.step + n)
-            self._notes.append(f"replay memory not kept in the checkpoint (keep replay off): refilling {n:,} "
+            why = ("a timed one: a memory this large is saved only when the run stops" if self.config.keep_replay
+                   else "save replay memory off")
+            self._notes.append(f"replay memory not kept in the checkpoint ({why}): refilling {n:,} "
                                f"transitions before learning resumes (at step {self.learn_after:,})")
 
     # --- acting ---

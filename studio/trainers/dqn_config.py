@@ -28,6 +28,12 @@ def _atari_envs() -> tuple:
 ENVS = (tuple(available_envs()) or ("CartPole-v1",)) + _atari_envs()
 
 
+# A replay memory up to this size goes into every timed checkpoint (packing it holds up the training thread,
+# writing it the checkpoint thread); a larger one (Atari's: 0.71 GB at 100,000 transitions, seconds to save)
+# only into the run's last checkpoint. The costs per MB: benchmarks/results/checkpoint_cost.md.
+TIMED_REPLAY_BYTES = 64 << 20
+
+
 def _gb(n: int) -> str:
     return f"{replay_bytes(n) / 1e9:.2f} GB"
 
@@ -101,10 +107,12 @@ class DQNConfig:
                                 "presses FIRE after losing a life stalls until the 108,000-frame cap.",
                                 low=0.0, high=1.0, live=True, label="evaluation ε")
     keep_replay: bool = param(True, "Keep the replay memory in checkpoints: on, a resumed run goes on exactly "
-                              "as an unbroken one, but every checkpoint holds the memory (Atari: up to "
-                              f"{_gb(100_000)} at 100,000 transitions, {_gb(10**6)} at 1,000,000); off, "
-                              "checkpoints hold the game and the weights only and a resumed run refills the "
-                              "memory (`learning starts` transitions) before learning again.",
+                              "as an unbroken one, but checkpoints hold the memory (Atari: up to "
+                              f"{_gb(100_000)} at 100,000 transitions, {_gb(10**6)} at 1,000,000; a memory over "
+                              "64 MB is saved when the run stops, not in the checkpoints taken every few seconds, "
+                              "so a resume after a crash refills it); off, checkpoints hold the game and the "
+                              "weights only and a resumed run refills the memory (`learning starts` transitions) "
+                              "before learning again.",
                               label="save replay memory")
     record_episodes: bool = param(True, "Keep the first episode of each evaluation frame by frame in the "
                                   "session, to play back.", live=True, label="record episodes")
@@ -178,7 +186,13 @@ def summary(values: dict) -> str:
         cost = f" ({_gb(size)} when full)"
     else:
         name, cost = f"{env}, from its state vector", ""
-    each = f" (each checkpoint up to {_gb(size)} more)" if is_atari(env) else ""
-    kept = (f"kept in checkpoints{each}: a resume is exact" if keep else
+    if not is_atari(env):
+        kept = "kept in checkpoints: a resume is exact"
+    elif replay_bytes(size) <= TIMED_REPLAY_BYTES:
+        kept = f"kept in checkpoints (each up to {_gb(size)} more): a resume is exact"
+    else:  # too big to save every few seconds (TIMED_REPLAY_BYTES)
+        kept = (f"kept in the checkpoint taken at stop (up to {_gb(size)} more): a resume after a stop is exact; "
+                "after a crash the memory is refilled")
+    kept = (kept if keep else
             f"not kept in checkpoints: a resume refills {int(values.get('learning_starts', 0)):,} transitions first")
     return f"game: {name}; replay memory {size:,} transitions{cost}, {kept}"

@@ -44,11 +44,11 @@ class GANConfig:
                                "(Fréchet distance and classes covered, on a background thread); 0: no quality curves.",
                                low=0, high=10**6, label="score every")
 
-    def cross_check(self) -> list[str]:
+    def cross_check(self) -> list:
         problems = []
         if self.loss == "wgan-gp" and self.d_norm == "batch":
-            problems.append("WGAN-GP needs D normalisation 'none' or 'layer' (batch norm breaks its per-sample "
-                            "penalty)")
+            problems.append(("d_norm", "WGAN-GP needs D normalisation 'none' or 'layer' (batch norm breaks its "
+                             "per-sample penalty)"))
         return problems
 
 

@@ -3,6 +3,7 @@ for the data (the shipped classifier knows digits; on other data its features st
 the title says so), and the samplers handed to the scoring thread (studio/quality/meter.py)."""
 import copy
 
+import numpy as np
 import torch
 
 from studio.data.digits import MNIST_CLASSES
@@ -10,6 +11,9 @@ from studio.quality.meter import QualityMeter
 from studio.trainers.base import Series
 
 N_SCORED = 1000  # samples per score: the same fixed noise every time, so points differ by training only
+# Drawn this many at a time: a DCGAN's activations for all 1,000 at once took ~200 MB for a moment, every
+# scoring (seen as memory spikes in benchmarks/soak.py); 250 at a time take a quarter, at the same speed.
+SAMPLE_CHUNK = 250
 # The plots' names are their titles: on data other than digits they say whose features measure the distance.
 FD_PLOT, COVER_PLOT = "quality: Fréchet distance (lower is better)", "quality: digits covered (of 10)"
 FD_PLOT_OTHER = "quality: Fréchet distance in a digit classifier's features (lower is better)"
@@ -50,7 +54,11 @@ def sampler(net: torch.nn.Module, z: torch.Tensor, labels=None, tanh_output: boo
 
     @torch.no_grad()
     def sample():
-        out = frozen(z, labels) if labels is not None else frozen(z)
-        out = (out + 1) / 2 if tanh_output else out
-        return out.clamp(0, 1).squeeze(1).float().cpu().numpy()
+        parts = []
+        for i in range(0, len(z), SAMPLE_CHUNK):
+            zi = z[i:i + SAMPLE_CHUNK]
+            out = frozen(zi, labels[i:i + SAMPLE_CHUNK]) if labels is not None else frozen(zi)
+            out = (out + 1) / 2 if tanh_output else out
+            parts.append(out.clamp(0, 1).squeeze(1).float().cpu().numpy())
+        return np.concatenate(parts)
     return sample

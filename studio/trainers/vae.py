@@ -36,6 +36,9 @@ class VAETrainer(Trainer):
         to_x = lambda s: torch.as_tensor(s.images, device=device).float().div(255).unsqueeze(1)  # noqa: E731
         self.x, self.x_held = to_x(train), to_x(held)
         self.n_shown = min(len(held), V.MAX_SCATTER)  # held-out digits in the scatter and the pair choice
+        # Whole rows of up to 8 (a hold-out of 10 shows 8; a tiny folder of own images fewer).
+        self.recon_cols = min(8, self.n_shown)
+        self.n_recon = min(V.N_RECON, self.n_shown // self.recon_cols * self.recon_cols)
         self.held_labels = torch.as_tensor(held.labels[:self.n_shown], device=device)
         self.classes = tuple(held.classes)
         self.pair = V.default_pair(held.labels[:self.n_shown])
@@ -78,7 +81,7 @@ class VAETrainer(Trainer):
             out.append(ImagePanel("two_stage", "Two-stage: the same batch",
                                   (64, 28, 28), 8))
         out.append(ImagePanel("recon", "Held-out digits, reconstructed below",
-                              (2 * V.N_RECON, 28, 28), 8))
+                              (2 * self.n_recon, 28, 28), self.recon_cols))
         if c.latent_dim == 2:
             out.append(ImagePanel("manifold", "Decoded latent plane (quantiles)",
                                   (V.MANIFOLD * V.MANIFOLD, 28, 28), V.MANIFOLD))
@@ -204,12 +207,12 @@ class VAETrainer(Trainer):
         a, b = self.pair
         # One decoder pass for every panel's codes: on a CPU each pass has a fixed cost, and a preview
         # is paid for by training (studio/runner.py PREVIEW_SHARE).
-        parts = {"samples": self.fixed_z, "recon": mu[:V.N_RECON], "interp": V.interpolation_codes(mu[a], mu[b])}
+        parts = {"samples": self.fixed_z, "recon": mu[:self.n_recon], "interp": V.interpolation_codes(mu[a], mu[b])}
         if self.config.latent_dim == 2:
             parts["manifold"] = V.manifold_codes(self.device)
         decoded = dict(zip(parts, self._decode(torch.cat(list(parts.values()))).split([len(z) for z in parts.values()])))
         out = {"samples": V.to_uint8(decoded["samples"]),
-               "recon": V.to_uint8(V.recon_pairs(shown[:V.N_RECON], decoded["recon"])),
+               "recon": V.to_uint8(V.recon_pairs(shown[:self.n_recon], decoded["recon"], self.recon_cols)),
                "latent": V.scatter_points(mu, self.held_labels),
                "interp": V.to_uint8(torch.cat([shown[a:a + 1], decoded["interp"], shown[b:b + 1]]))}
         if self.config.two_stage:

@@ -13,10 +13,10 @@ def to_uint8(probs: torch.Tensor) -> np.ndarray:
     return (probs.detach().float().clamp(0, 1) * 255).round().to(torch.uint8).squeeze(1).cpu().numpy()
 
 
-def recon_pairs(real: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
-    """Two rows of 8 held-out digits, each followed by a row of their reconstructions: (2n, 1, H, W)."""
+def recon_pairs(real: torch.Tensor, recon: torch.Tensor, cols: int = 8) -> torch.Tensor:
+    """Rows of `cols` held-out digits, each followed by a row of their reconstructions: (2n, 1, H, W)."""
     n = len(real)
-    return torch.stack([real.view(n // 8, 8, *real.shape[1:]), recon.view(n // 8, 8, *real.shape[1:])],
+    return torch.stack([real.view(n // cols, cols, *real.shape[1:]), recon.view(n // cols, cols, *real.shape[1:])],
                        dim=1).reshape(2 * n, *real.shape[1:])
 
 
