@@ -182,9 +182,18 @@ class SetupPanel(QWidget):
         return replace(cadence, seed=self.seed.value(), device=self.device.currentData(),
                        data=self.data.currentData() or "mnist-5k")
 
+    def refresh_data_labels(self) -> None:
+        labels = dict(available_sources())
+        for i in range(self.data.count()):
+            key = self.data.itemData(i)
+            if key in labels:
+                self.data.setItemText(i, labels[key])
+
     def set_mode(self, mode: str) -> None:
         """'all' (idle), 'live' (paused: only live hyperparameters), 'none' (running)."""
         idle = mode == "all"
+        if idle:
+            self.refresh_data_labels()  # a run may have downloaded a set: "download, 10 MB" becomes "downloaded"
         for w in (self.model, self.preset, self.seed, self.device, self.data):
             w.setEnabled(idle)
         self.cadence.set_editable("all" if idle else "none")
