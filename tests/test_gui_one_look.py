@@ -31,7 +31,7 @@ from helpers_gui import TINY, saved_gan, shown_step
 
 def declared(cls, **state):
     """A trainer class's declared series and panels, without building the trainer (no data, no game)."""
-    me = SimpleNamespace(n_shown=10, classes=tuple("0123456789"), data=SimpleNamespace(classes=list("0123456789")),
+    me = SimpleNamespace(n_shown=10, n_recon=8, recon_cols=8, classes=tuple("0123456789"), data=SimpleNamespace(classes=list("0123456789")),
                          **state)
     return cls.series.fget(me), cls.panels.fget(me)
 
