@@ -1,6 +1,7 @@
-"""kill -9 of a headless training process at 20 random moments, some of them in the middle of a checkpoint
+"""kill -9 of a headless training process at 10 random moments, some of them in the middle of a checkpoint
 write: every time the file opens, holds every metric point the writer had flushed, and the next process
-resumes from the last whole checkpoint. One session is killed, resumed, killed again … 20 times."""
+resumes from the last whole checkpoint. One session is killed, resumed, killed again … 10 times. (What a
+kill costs at the default cadence, at 20 moments and for every model: test_core_reliability_kill_cadence.py.)"""
 import os
 import random
 import signal
@@ -17,8 +18,8 @@ from studio.session.reader import SessionReader
 
 from conftest import REPO
 
-ROUNDS, SEED = 20, 99
-MID_CHECKPOINT = {3, 7, 11, 15, 19}   # rounds killed while a checkpoint is being written
+ROUNDS, SEED = 10, 99
+MID_CHECKPOINT = {2, 5, 7, 9}   # rounds killed while a checkpoint is being written
 TINY = ["--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8", "--threads", "1",
         "--quality-every", "0"]  # sparse quality points are not what this test counts
 
@@ -35,7 +36,7 @@ def _wait(predicate, timeout, what):
         time.sleep(0.01)
 
 
-def test_kill_9_at_20_moments_loses_nothing_flushed_and_resumes(tmp_path):
+def test_kill_9_at_10_moments_loses_nothing_flushed_and_resumes(tmp_path):
     rng = random.Random(SEED)
     path = tmp_path / "killed.h5"
     marker = path.with_name(path.name + ".writing-checkpoint")
@@ -72,7 +73,7 @@ def test_kill_9_at_20_moments_loses_nothing_flushed_and_resumes(tmp_path):
                 assert len(steps) >= flushed, f"round {round_}: {key} lost points {len(steps) + 1}–{flushed}"
             found = r.latest_checkpoint()
             assert found is not None, f"round {round_}: no whole checkpoint"
-    assert mid_checkpoint_kills >= 3, "too few kills landed inside a checkpoint write"
+    assert mid_checkpoint_kills >= 2, "too few kills landed inside a checkpoint write"
     # A last, clean resume: it starts at the newest whole checkpoint and nothing is ever counted twice.
     with SessionReader(path) as r:
         step = r.latest_checkpoint()[0]
