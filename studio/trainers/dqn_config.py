@@ -28,9 +28,9 @@ def _atari_envs() -> tuple:
 ENVS = (tuple(available_envs()) or ("CartPole-v1",)) + _atari_envs()
 
 
-# A replay memory up to this size goes into every timed checkpoint (packing it holds up the training thread,
-# writing it the checkpoint thread); a larger one (Atari's: 0.71 GB at 100,000 transitions, seconds to save)
-# only into the run's last checkpoint. The costs per MB: benchmarks/results/checkpoint_cost.md.
+# A replay memory up to this size goes into every timed checkpoint (packing holds up the training thread ~1 ms
+# a MB, ~65 ms for 64 MB; writing is on the checkpoint thread); a larger one (Atari's: 0.72 GB at 100,000
+# transitions, 0.68 s to pack) only into the run's last checkpoint. benchmarks/results/checkpoint_cost.md.
 TIMED_REPLAY_BYTES = 64 << 20
 
 
