@@ -296,8 +296,8 @@ def main(argv: list[str]) -> int:
         sys.stderr.close()
         return 0
     except Exception as exc:  # a bug: keep the traceback for a report, show one line
-        if out_of_memory(exc):
-            print(f"error: {out_of_memory(exc)}", file=sys.stderr)
+        if message := out_of_memory(exc):
+            print(f"error: {message}", file=sys.stderr)
             return 1
         from studio.app_log import log_exception
         where = log_exception(f"internal error in {argv[0]}")

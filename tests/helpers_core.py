@@ -46,12 +46,13 @@ class BlobSink(MemorySink):
             return self.statuses[-1] if self.statuses else None
 
 
-def wait_until(predicate, timeout: float = WAIT, what: str = "condition") -> None:
+def wait_until(predicate, timeout: float = WAIT, what: str = "condition", poll: float = 0.005) -> None:
+    """`poll`: seconds between tries (longer for a predicate that opens a file another process writes)."""
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-        time.sleep(0.005)
+        time.sleep(poll)
 
 
 class RunThread:

@@ -19,23 +19,17 @@ from studio.session import recovery
 from studio.session.reader import SessionReader
 
 from conftest import REPO
-from helpers_core import hanging_child
+from helpers_core import hanging_child, wait_until
 
 TINY = ["--z-dim", "8", "--g-width", "4", "--d-width", "4", "--batch-size", "8", "--threads", "1",
         "--quality-every", "0"]
 
 
-def _wait(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
-def _has_checkpoint(path) -> bool:
+def _reads(path, check) -> bool:
+    """check(reader) on the session a child is writing; False while the file is still being made."""
     try:
         with SessionReader(path) as r:
-            return len(r.checkpoint_steps()) > 0
+            return check(r)
     except Exception:  # noqa: BLE001 - the file is still being made
         return False
 
@@ -50,7 +44,8 @@ def killed(tmp_path_factory):
                              "--checkpoint-seconds", "1", *TINY], cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS="1"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        _wait(lambda: proc.poll() is not None or _has_checkpoint(path), 90, "the first checkpoint")
+        wait_until(lambda: proc.poll() is not None or _reads(path, lambda r: len(r.checkpoint_steps()) > 0), 90,
+                   "the first checkpoint", poll=0.05)
         assert proc.poll() is None, proc.stderr.read().decode()
         while_live = recovery.scan(folder)
     finally:
@@ -125,15 +120,9 @@ def test_a_run_killed_before_its_first_checkpoint_is_offered_from_step_0(tmp_pat
     proc = subprocess.Popen([sys.executable, "main.py", "train", "gan", "--steps", "1000000", "--out", str(path),
                              "--checkpoint-seconds", "3600", *TINY], cwd=REPO, env=dict(os.environ, OMP_NUM_THREADS="1"),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def has_steps():
-        try:
-            with SessionReader(path) as r:
-                return r.last_step() > 0
-        except Exception:  # noqa: BLE001 - the file is still being made
-            return False
     try:
-        _wait(lambda: proc.poll() is not None or has_steps(), 90, "the first metric flush")
+        wait_until(lambda: proc.poll() is not None or _reads(path, lambda r: r.last_step() > 0), 90,
+                   "the first metric flush", poll=0.05)
         assert proc.poll() is None
     finally:
         proc.send_signal(signal.SIGKILL)

@@ -1,10 +1,8 @@
 """The data picker says where each set would come from, and says it anew once a run has downloaded one."""
 from studio.data import download, sources
 
-from helpers_gui import window  # noqa: F401 - a fixture
 
-
-def test_a_set_downloaded_by_a_run_is_labelled_downloaded_when_the_run_ends(window, monkeypatch, tmp_path):  # noqa: F811
+def test_a_set_downloaded_by_a_run_is_labelled_downloaded_when_the_run_ends(window, monkeypatch, tmp_path):
     monkeypatch.setenv(download.CACHE_ENV, str(tmp_path / "empty-cache"))
     monkeypatch.setattr(sources, "installed_folder", lambda spec: None)  # MNIST has no Debian package anyway
     picker = window.setup.data

@@ -13,7 +13,7 @@ from studio.session.reader import SessionReader
 from studio.trainers.dqn_config import DQNConfig
 from studio.trainers.gan import GANTrainer
 
-from helpers_gui import TINY, shown_step, window  # noqa: F401 - window is a fixture
+from helpers_gui import shown_step
 
 FAILURES = {
     "a bug in a step": (lambda: RuntimeError("simulated failure in the training step"), "simulated failure"),
@@ -24,7 +24,7 @@ FAILURES = {
 
 
 @pytest.mark.parametrize("failure", list(FAILURES))
-def test_a_failing_run_is_shown_left_resumable_and_a_new_one_starts(qtbot, window, monkeypatch, failure):  # noqa: F811
+def test_a_failing_run_is_shown_left_resumable_and_a_new_one_starts(qtbot, window, monkeypatch, failure):
     make_error, shown = FAILURES[failure]
     fail = threading.Event()
     if failure == "the game raising":

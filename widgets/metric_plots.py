@@ -20,8 +20,8 @@ COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 
 
 # Points kept in memory per curve (24 MB). A longer curve (a DQN's ε, a point per agent step, passes a
-# million within the hour) keeps every other point of what it has, the newest included: hours in the window
-# then cost the same memory as one. The session file keeps every point.
+# million within the hour) keeps every other point it has, and from then on every other new one (every
+# fourth after the next thinning, …): hours in the window cost the memory of one. The file keeps every point.
 MAX_POINTS = 1 << 20
 
 

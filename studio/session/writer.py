@@ -318,9 +318,7 @@ class SessionWriter(Sink):
         self._failure_raised = True  # said once: below, or already by the call that met it
         refused = None
         try:
-            held, self._held_events = self._held_events, []
-            for event in held:
-                self._write_event(event)
+            self._release_events()  # the checkpoint thread has stopped: nothing holds them back now
             self._write_metrics()
         except SessionError as exc:  # a full disk: said once, and the file still closes cleanly
             refused = exc
