@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402
 N_SAMPLES = 5000
 
 
-def one_seed(data: str, seed: int, budgets: list[float], model: str, quality_every: int | None) -> list[dict]:
+def one_seed(data: str, seed: int, budgets: list[float], model: str, quality_every: int | None,
+             overrides: dict | None = None) -> list[dict]:
     from studio import config as cfg
     from studio.quality.score import QualityScorer
     from studio.run_settings import RunSettings
@@ -37,6 +38,8 @@ def one_seed(data: str, seed: int, budgets: list[float], model: str, quality_eve
     config = cls.presets[cls.default_preset]
     if quality_every is not None:  # 0: the trainer as it was before the in-run score (the baseline's speed)
         config = cfg.from_dict(type(config), {"quality_every": quality_every}, base=config)
+    if overrides:  # screening other settings against the default (e.g. --set lr_g=4e-4 batch_size=32)
+        config = cfg.from_dict(type(config), overrides, base=config)
     trainer = new_run(model, config, settings, save=False).trainer
     scorer = QualityScorer(trainer.data.images, on_digits(trainer.data))
     rows, spent, seen = [], 0.0, 0
@@ -82,11 +85,13 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--budgets", type=float, nargs="+", default=[60, 120, 300, 600])
     p.add_argument("--quality-every", type=int, help="override the preset's in-run scoring cadence (0: off)")
+    p.add_argument("--set", nargs="*", default=[], metavar="FIELD=VALUE", help="change the preset's settings")
     args = p.parse_args()
+    overrides = dict(item.split("=", 1) for item in args.set)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} load {os.getloadavg()[0]:.2f} {args}", flush=True)
     rows = []
     for seed in args.seeds:
-        rows += one_seed(args.data, seed, args.budgets, args.model, args.quality_every)
+        rows += one_seed(args.data, seed, args.budgets, args.model, args.quality_every, overrides)
     print(table(rows, args.model))
 
 

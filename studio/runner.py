@@ -102,7 +102,7 @@ class Runner:
             self._last_preview_at = now
             self._status("running", self.elapsed + now - self._step_start)
             if self.preview_seconds is not None:
-                self.sink.preview(self.trainer.step, self.trainer.images())
+                self.sink.preview(self.trainer.step, self.trainer.preview_images())
         return self.control.stopping
 
     def _checkpoint(self, final: bool = False) -> None:
@@ -198,10 +198,12 @@ class Runner:
         self._preview()
         self._status("paused")
 
-    def _preview(self) -> None:
+    def _preview(self, whole: bool = True) -> None:
+        """`whole`: every panel (a pause, a single step); else what the trainer shows live (preview_images)."""
         if self.preview_seconds is not None and self._preview_step != self.trainer.step:
             start = self.clock()
-            self.sink.preview(self.trainer.step, self.trainer.images())
+            t = self.trainer
+            self.sink.preview(t.step, t.images() if whole else t.preview_images())
             self._preview_cost = self.clock() - start
             self._preview_step = self.trainer.step
 
@@ -282,7 +284,7 @@ class Runner:
                     last_emit = now
                     self._status("paused" if stepping else "running")
                 if stepping or self._preview_due(now - self._last_preview_at):
-                    self._preview()
+                    self._preview(whole=stepping)
                     self._last_preview_at = now
                 spent = self.budget.spent(t.step, self.elapsed) if self.budget is not None else ""
                 if spent:

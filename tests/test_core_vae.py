@@ -132,6 +132,20 @@ def test_interpolation_runs_between_the_chosen_digits(digits):
     assert t.pair == (7, 42)
 
 
+def test_live_previews_bring_the_scatter_one_time_in_three_and_the_same_other_pictures(digits):
+    from studio.trainers.vae import SCATTER_EVERY
+    t = VAETrainer(TINY, digits, torch.device("cpu"), 0)
+    t.train_step()
+    t.set_view("interp", (7, 42))
+    whole = t.images()
+    live = [t.preview_images() for _ in range(2 * SCATTER_EVERY)]
+    assert [("latent" in p) for p in live] == [True, False, False] * 2
+    for preview in live:
+        assert set(whole) - set(preview) <= {"latent"}
+        for key, picture in preview.items():  # the codes of fewer digits at a time: equal within rounding
+            assert np.abs(picture.astype(float) - whole[key].astype(float)).max() <= 1, key
+
+
 def test_a_viewers_choice_shows_at_once_while_paused(digits, tiny_settings, tmp_path):
     from threading import Thread
     from studio.sinks import MemorySink

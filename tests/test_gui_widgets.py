@@ -141,9 +141,19 @@ def test_preview_keeps_only_the_newest_until_taken(qtbot):
     sink.preview(2, {"samples": np.ones((2, 28, 28), np.uint8)})
     sink.preview(3, {"samples": np.full((2, 28, 28), 7, np.uint8)})
     assert len(seen) == 1
-    step, images = sink.take_preview()
+    [(step, images)] = sink.take_previews()
     assert step == 3 and images["samples"][0, 0, 0] == 7
-    assert sink.take_preview() is None
+    assert sink.take_previews() == []
+
+
+def test_a_panel_left_out_of_a_preview_keeps_its_pending_picture(qtbot):
+    # The VAE's scatter comes in one live preview of three: one not yet taken must not be lost.
+    sink = QtSink()
+    sink.preview(1, {"samples": np.zeros((2, 2), np.uint8), "latent": np.ones(3)})
+    sink.preview(2, {"samples": np.ones((2, 2), np.uint8)})
+    (s1, old), (s2, new) = sink.take_previews()
+    assert (s1, sorted(old), s2, sorted(new)) == (1, ["latent"], 2, ["samples"])
+    assert new["samples"][0, 0] == 1
 
 
 def _episode(step: int, length: int, n_actions: int = 2):

@@ -26,9 +26,8 @@ class RunBridge(QObject):
 
     @Slot()
     def _preview(self) -> None:
-        preview = self.run.sink.take_preview()  # the newest only: older ones were replaced in the sink
-        if preview is not None:
-            self.state.preview(*preview)
+        for step, images in self.run.sink.take_previews():  # the newest of each panel: older ones were replaced
+            self.state.preview(step, images)
 
     @Slot(int, object)
     def _snapshot(self, step, images) -> None:

@@ -22,7 +22,7 @@ class RunSignals(QObject):
     """What the window subscribes to. Emitted from the worker thread, delivered queued in the GUI's."""
     started = Signal(object)        # RunInfo
     metrics_ready = Signal(object)  # MetricBatch
-    preview_ready = Signal()        # pull the newest with QtSink.take_preview()
+    preview_ready = Signal()        # pull the newest with QtSink.take_previews()
     snapshot_ready = Signal(int, object)
     status_ready = Signal(object)   # Status
     event_ready = Signal(object)    # Event
@@ -36,7 +36,7 @@ class QtSink(Sink):
     def __init__(self):
         self.signals = RunSignals()
         self._lock = threading.Lock()
-        self._preview = None
+        self._pending = []  # [(step, {panel: picture})] not yet taken, oldest first
 
     def start(self, info):
         self.signals.started.emit(info)
@@ -47,8 +47,11 @@ class QtSink(Sink):
     def preview(self, step, images):
         copies = {k: np.array(v, copy=True) for k, v in images.items()}  # the GUI may keep them
         with self._lock:
-            first = self._preview is None
-            self._preview = (step, copies)
+            first = not self._pending
+            # A newer picture replaces a pending one; a panel this preview leaves out (the VAE's scatter
+            # comes in one live preview of three) keeps its pending picture and that picture's step.
+            older = ((s, {k: v for k, v in pics.items() if k not in copies}) for s, pics in self._pending)
+            self._pending = [(s, pics) for s, pics in older if pics] + [(step, copies)]
         if first:
             self.signals.preview_ready.emit()
 
@@ -56,10 +59,11 @@ class QtSink(Sink):
         """studio/data/download_progress.py's callback, called on the worker thread while a run prepares."""
         self.signals.download.emit(label, done, total)
 
-    def take_preview(self):
+    def take_previews(self) -> list:
+        """The newest picture of every panel not yet taken, as (step, {panel: picture}) oldest first."""
         with self._lock:
-            preview, self._preview = self._preview, None
-        return preview
+            pending, self._pending = self._pending, []
+        return pending
 
     def snapshot(self, step, images):
         self.signals.snapshot_ready.emit(step, {k: np.array(v, copy=True) for k, v in images.items()})

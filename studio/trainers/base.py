@@ -148,6 +148,11 @@ class Trainer(ABC):
         """Current content of every panel (its `shape` and `dtype`), computed without touching training
         state."""
 
+    def preview_images(self) -> dict[str, np.ndarray]:
+        """What a live preview shows while the run trains: by default `images()`; a trainer may leave out a
+        costly panel from some (its view keeps the last picture). Snapshots and pauses use `images()`."""
+        return self.images()
+
     def set_view(self, key: str, value) -> None:
         """A viewer's choice for a panel, such as the two digits to interpolate between; changes what
         `images()` shows, never training. Raises ValueError for a choice the panel cannot show."""

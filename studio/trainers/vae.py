@@ -12,6 +12,8 @@ from studio.trainers import vae_views as V
 from studio.trainers.base import ImagePanel, PointsPanel, Series, Trainer
 from studio.trainers.vae_config import DEFAULT_PRESET, PRESETS, VAEConfig
 
+SCATTER_EVERY = 3  # live previews per redraw of the latent scatter (~2 s apart at studio/runner.py PREVIEW_MAX_S)
+
 ELBO_PLOT, PARTS_PLOT, STAGE2_PLOT = ("negative ELBO, nats per image", "parts, nats per image",
                                       "2nd stage: −ELBO, nats per code")
 
@@ -47,6 +49,7 @@ class VAETrainer(Trainer):
         if config.two_stage:
             self.stage2 = LatentVAE(config.latent_dim).to(device)
             self.opt2 = torch.optim.Adam(self.stage2.parameters(), config.lr)
+        self._previews = 0  # live previews drawn (the scatter is in every SCATTER_EVERY-th)
         self._codes = None  # (mu, logvar) of every training digit under the frozen first stage
         fixed = torch.Generator(device="cpu").manual_seed(seed + 1)
         self.fixed_z = torch.randn(64, config.latent_dim, generator=fixed).to(device)
@@ -200,21 +203,34 @@ class VAETrainer(Trainer):
     def _decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.model.decode(z))
 
+    def preview_images(self):
+        # Encoding the scatter's held-out digits is over half of a preview's cost, and previews are paid for
+        # by training (studio/runner.py PREVIEW_SHARE): live, the scatter is redrawn every SCATTER_EVERY-th one.
+        self._previews += 1
+        return self.images(scatter=self._previews % SCATTER_EVERY == 1)
+
     @torch.no_grad()
-    def images(self):
-        shown = self.x_held[:self.n_shown]
-        mu, _ = self._encode_all(shown)
-        a, b = self.pair
+    def images(self, scatter: bool = True):
+        """Every panel; without `scatter` the latent scatter is left out (its view keeps its last picture)
+        and only the digits the other panels show are encoded (no BatchNorm: the same codes either way)."""
+        held, (a, b), n = self.x_held, self.pair, self.n_recon
+        if scatter:
+            mu, _ = self._encode_all(held[:self.n_shown])
+            recon_mu, ends = mu[:n], mu[[a, b]]
+        else:
+            codes, _ = self._encode_all(torch.cat([held[:n], held[[a, b]]]))
+            recon_mu, ends = codes[:n], codes[n:]
         # One decoder pass for every panel's codes: on a CPU each pass has a fixed cost, and a preview
         # is paid for by training (studio/runner.py PREVIEW_SHARE).
-        parts = {"samples": self.fixed_z, "recon": mu[:self.n_recon], "interp": V.interpolation_codes(mu[a], mu[b])}
+        parts = {"samples": self.fixed_z, "recon": recon_mu, "interp": V.interpolation_codes(ends[0], ends[1])}
         if self.config.latent_dim == 2:
             parts["manifold"] = V.manifold_codes(self.device)
         decoded = dict(zip(parts, self._decode(torch.cat(list(parts.values()))).split([len(z) for z in parts.values()])))
         out = {"samples": V.to_uint8(decoded["samples"]),
-               "recon": V.to_uint8(V.recon_pairs(shown[:self.n_recon], decoded["recon"], self.recon_cols)),
-               "latent": V.scatter_points(mu, self.held_labels),
-               "interp": V.to_uint8(torch.cat([shown[a:a + 1], decoded["interp"], shown[b:b + 1]]))}
+               "recon": V.to_uint8(V.recon_pairs(held[:n], decoded["recon"], self.recon_cols)),
+               "interp": V.to_uint8(torch.cat([held[a:a + 1], decoded["interp"], held[b:b + 1]]))}
+        if scatter:
+            out["latent"] = V.scatter_points(mu, self.held_labels)
         if self.config.two_stage:
             out["two_stage"] = V.to_uint8(self._decode(self.stage2.decode(self.fixed_z)))
         if "manifold" in decoded:

@@ -66,7 +66,7 @@ class LiveRun:
         self.last_step = None    # the newest step trained, from the run's status
         self.ended = False
         self.serial = 0          # numbers the previews: a view that drew serial n has drawn the newest
-        self._preview = None     # (step, {panel: picture})
+        self._newest = {}        # {panel: (serial, step, picture)}: a preview may bring only some panels
 
     def adopt(self, info):
         """The run has started: its RunInfo; returns the carry if this is the resumed run it was for."""
@@ -90,16 +90,15 @@ class LiveRun:
     # --- pictures ---
     def set_preview(self, step: int, images: dict) -> int:
         self.serial += 1
-        self._preview = (step, images)
+        for key, picture in images.items():
+            self._newest[key] = (self.serial, step, picture)
         return self.serial
 
     def newest(self, key: str, after: int):
         """(serial, step, picture) of the newest preview for panel `key` if it is newer than serial
         `after`, else None."""
-        if self._preview is None or self.serial <= after:
-            return None
-        step, images = self._preview
-        return (self.serial, step, images[key]) if key in images else None
+        newest = self._newest.get(key)
+        return newest if newest is not None and newest[0] > after else None
 
     def add_snapshots(self, snapshots) -> None:
         self.history.add_many(snapshots)
