@@ -60,6 +60,27 @@ def test_a_busy_scorer_skips_points_rather_than_queue_them():
     meter.close()
 
 
+def test_scoring_takes_at_most_its_share_of_the_time_and_one_torch_thread():
+    now = [100.0]
+    seen = {}
+
+    class Timed(SlowScorer):
+        def score(self, images):
+            seen["threads"] = torch.get_num_threads()
+            now[0] += 2.0  # this job takes 2 s
+            return super().score(images)
+    meter = QualityMeter(np.zeros((5, 28, 28), np.uint8), True, Timed, max_share=0.1, clock=lambda: now[0])
+    before = torch.get_num_threads()
+    sample = {"": lambda: np.zeros((2, 28, 28), np.float32)}
+    assert meter.submit(1, sample) and wait_for(meter, 1)[0][0] == 1   # began at 100, took 2 s
+    assert seen["threads"] == 1 and torch.get_num_threads() == before  # the scorer's setting is its own
+    now[0] = 119.9
+    assert not meter.submit(2, sample)                                   # 2 s is over a tenth of 19.9 s
+    now[0] = 120.0
+    assert meter.submit(3, sample) and wait_for(meter, 1)[0][0] == 3
+    meter.close()
+
+
 def test_non_finite_scores_are_dropped_and_a_failure_is_said_once():
     class Nan(SlowScorer):
         def score(self, images):

@@ -6,6 +6,7 @@ and class coverage. Results come back at the step whose weights were scored, a f
 runner records them at that step (Trainer.take_scores)."""
 import math
 import threading
+import time
 from collections.abc import Callable
 from concurrent import futures
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -15,10 +16,14 @@ import numpy as np
 from studio.errors import StudioError
 
 MAX_WAITING = 2  # jobs not yet scored; a slower scorer skips a point rather than fall ever further behind
+# Scoring (~0.9 s of one core per 1,000 samples here) runs beside training's threads and slows it: a point
+# is skipped while the scorer's last job took more than this share of the time since it began.
+MAX_SHARE = 0.1
 
 
 class QualityMeter:
-    def __init__(self, reference_images: np.ndarray, digit_classes: bool, make_scorer=None):
+    def __init__(self, reference_images: np.ndarray, digit_classes: bool, make_scorer=None, *,
+                 max_share: float = MAX_SHARE, clock=time.monotonic):
         """`reference_images`: uint8 (N, 28, 28), the run's training data; `digit_classes`: whether its
         classes are the shipped classifier's (MNIST digits); `make_scorer(reference, digit_classes)`: the
         scorer (studio.quality.score.QualityScorer unless a test passes another)."""
@@ -30,14 +35,21 @@ class QualityMeter:
         self._lock = threading.Lock()
         self.failed = ""  # why scoring stopped, else ""
         self._unsaid = ""  # the same, until take_failure() has passed it on
+        self.max_share, self._clock = max_share, clock
+        self._last_job = None  # (began, seconds) of the newest finished job: the next may begin after a rest
 
     def submit(self, step: int, samplers: dict[str, Callable[[], np.ndarray]]) -> bool:
         """Score `samplers` ({series suffix: () -> images in [0, 1] or uint8}) as of `step`, on the
         scoring thread. False when skipped (the scorer is behind, or failed)."""
         if self.failed or sum(not f.done() for _, f in self._jobs) >= MAX_WAITING:
             return False
+        if self._last_job is not None:
+            began, seconds = self._last_job
+            if self._clock() - began < seconds / self.max_share:
+                return False
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(1, thread_name_prefix="quality-score")
+            # One torch thread: the training thread's own threads are the ones the machine's cores are for.
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="quality-score", initializer=_one_torch_thread)
         self._jobs.append((step, self._pool.submit(self._score, samplers)))
         return True
 
@@ -50,11 +62,13 @@ class QualityMeter:
                     make = self._make_scorer
                 self._scorer = make(self._reference, self.digit_classes)
             scorer = self._scorer
+        began = self._clock()  # after the reference's features, computed once
         out = {}
         for suffix, sample in samplers.items():
             q = scorer.score(sample())
             out[f"fd{suffix}"] = q.fd
             out[f"coverage{suffix}"] = q.coverage * len(q.shares)  # in classes: "10 of 10" reads better than 1.0
+        self._last_job = (began, self._clock() - began)
         return out
 
     def take(self, wait: float = 0.0) -> list[tuple[int, dict[str, float]]]:
@@ -85,3 +99,8 @@ class QualityMeter:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         self._jobs.clear()
+
+
+def _one_torch_thread() -> None:
+    import torch  # the setting is the calling thread's own (OpenMP): training keeps its count
+    torch.set_num_threads(1)

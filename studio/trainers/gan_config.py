@@ -41,7 +41,8 @@ class GANConfig:
                        "own (steadier and usually better); 0 makes the average G itself.", low=0.0, high=0.9999,
                        live=True, label="EMA decay")
     quality_every: int = param(200, "Score 1,000 fixed samples of G and of its average every this many steps "
-                               "(Fréchet distance and classes covered, on a background thread); 0: no quality curves.",
+                               "(Fréchet distance and classes covered, on a background thread, skipping a point while "
+                               "scoring would take over a tenth of the time); 0: no quality curves.",
                                low=0, high=10**6, label="score every")
 
     def cross_check(self) -> list:

@@ -27,7 +27,8 @@ class VAEConfig:
     stage2_start: int = param(3000, "The step at which the first stage stops and the second starts "
                               "(two-stage only).", low=1, high=10**7, live=True, label="second stage from step")
     quality_every: int = param(200, "Score 1,000 fixed prior samples every this many steps (Fréchet distance and "
-                               "classes covered, on a background thread); 0: no quality curves.", low=0, high=10**6,
+                               "classes covered, on a background thread, skipping a point while "
+                               "scoring would take over a tenth of the time); 0: no quality curves.", low=0, high=10**6,
                                label="score every")
 
 
