@@ -206,15 +206,15 @@ def test_parse_refuses_bad_text(name, text):
 # --- live changes ---------------------------------------------------------------------------
 
 def test_live_changes_returns_what_changed(tiny_gan_config):
-    new = dataclasses.replace(tiny_gan_config, lr_g=1e-3, batch_size=16)
-    assert cfg.live_changes(tiny_gan_config, new) == {"lr_g": 1e-3, "batch_size": 16}
+    new = dataclasses.replace(tiny_gan_config, lr_g=3e-3, batch_size=16)
+    assert cfg.live_changes(tiny_gan_config, new) == {"lr_g": 3e-3, "batch_size": 16}
     assert cfg.live_changes(tiny_gan_config, tiny_gan_config) == {}
 
 
 @pytest.mark.parametrize("changes", [{"z_dim": 16}, {"loss": "wgan"}, {"optimizer": "rmsprop"},
                                      {"conditional": True}, {"d_norm": "layer"}, {"g_width": 8}])
 def test_live_changes_refuses_shape_and_structure_fields(tiny_gan_config, changes):
-    new = dataclasses.replace(tiny_gan_config, lr_g=1e-3, **changes)
+    new = dataclasses.replace(tiny_gan_config, lr_g=3e-3, **changes)
     with pytest.raises(ConfigError) as err:
         cfg.live_changes(tiny_gan_config, new)
     (name,) = changes

@@ -306,12 +306,12 @@ def test_live_config_change_is_applied_and_a_frozen_one_refused(make_run, tiny_g
     run = RunThread(runner).start()
     wait_for_state(sink, "paused")
 
-    control.set_config(dataclasses.replace(tiny_gan_config, lr_g=1e-3, beta1=0.9))
+    control.set_config(dataclasses.replace(tiny_gan_config, lr_g=3e-3, beta1=0.9))
     wait_until(lambda: sink.events_of("config"), what="the config event")
     (event,) = sink.events_of("config")
-    assert "G learning rate = 0.001" in event.message and "Adam β1 = 0.9" in event.message  # as the form says
-    assert trainer.config.lr_g == 1e-3
-    assert trainer.opt_g.param_groups[0]["lr"] == 1e-3
+    assert "G learning rate = 0.003" in event.message and "Adam β1 = 0.9" in event.message  # as the form says
+    assert trainer.config.lr_g == 3e-3
+    assert trainer.opt_g.param_groups[0]["lr"] == 3e-3
     assert trainer.opt_g.param_groups[0]["betas"] == (0.9, 0.999)
     assert trainer.opt_d.param_groups[0]["lr"] == tiny_gan_config.lr_d
 
@@ -319,7 +319,7 @@ def test_live_config_change_is_applied_and_a_frozen_one_refused(make_run, tiny_g
     wait_until(lambda: sink.events_of("warning"), what="the warning event")
     (warning,) = sink.events_of("warning")
     assert "noise size" in warning.message
-    assert trainer.config.z_dim == 8 and trainer.config.lr_g == 1e-3
+    assert trainer.config.z_dim == 8 and trainer.config.lr_g == 3e-3
     assert len(sink.events_of("config")) == 1
 
     control.step(2)                                           # the run goes on after the refusal

@@ -53,7 +53,7 @@ def session(tmp_path, sessions_dir, tiny_gan_config, tiny_settings):
     """A finished 12-step session whose config was changed (lr_d) before its first step."""
     path = tmp_path / "run.h5"
     control = Control()
-    control.set_config(dataclasses.replace(tiny_gan_config, lr_d=1e-3))   # applied before step 1
+    control.set_config(dataclasses.replace(tiny_gan_config, lr_d=3e-3))   # applied before step 1
     sink = BlobSink()
     trainer = train(path, tiny_gan_config, tiny_settings, 12, control, [sink])
     return path, trainer, sink
@@ -81,10 +81,10 @@ def test_the_file_holds_what_the_run_reported(session, tiny_gan_config, tiny_set
         step, blob = r.latest_checkpoint()
         assert step == 12 and blob == sink.blobs[-1][1]
         state = unpack(blob)
-        assert state["step"] == 12 and state["config"]["lr_d"] == 1e-3
+        assert state["step"] == 12 and state["config"]["lr_d"] == 3e-3
         events = r.events()
         assert [(s, k) for s, k, _ in events] == [(0, "config"), (12, "checkpoint")]
-        assert "D learning rate = 0.001" in events[0][2] and "lr_d" not in events[0][2]
+        assert "D learning rate = 0.003" in events[0][2] and "lr_d" not in events[0][2]
         assert "last step 12" in r.summary()
 
 

@@ -19,7 +19,7 @@ def _two_gans(tmp_path):
     from studio.runs import make_runner, new_run
     a = saved_gan(tmp_path, steps=30, name="a.h5")
     b = tmp_path / "b.h5"
-    make_runner(new_run("gan", replace(TINY, lr_g=0.001), RunSettings(seed=1, device="cpu"), b), Control(),
+    make_runner(new_run("gan", replace(TINY, lr_g=0.003), RunSettings(seed=1, device="cpu"), b), Control(),
                 max_steps=20, preview_seconds=None).run()
     return a, b
 
@@ -62,8 +62,8 @@ def test_the_compare_view_overlays_each_sessions_curves(qtbot, tmp_path):
         assert np.array_equal(x, steps) and np.allclose(y, values)
     names = [item.text for _, item in view.plots["loss"].legend.items]
     # The settings that differ, named as the form names them.
-    assert any("a: D loss (G learning rate = 0.0002" in n for n in names)
-    assert any("b: D loss (G learning rate = 0.001" in n for n in names)
+    assert any("a: D loss (G learning rate = 0.001" in n for n in names)
+    assert any("b: D loss (G learning rate = 0.003" in n for n in names)
     colors = {view.curves[(str(p), "loss_d")].opts["pen"].color().name() for p in (a, b)}
     assert len(colors) == 2                                        # one colour per session
     bad = tmp_path / "bad.h5"
