@@ -36,10 +36,11 @@ def one_seed(data: str, seed: int, budgets: list[float], model: str, quality_eve
     cls = trainer_class(model)
     settings = cfg.from_dict(RunSettings, {"data": data, "seed": seed})
     config = cls.presets[cls.default_preset]
+    changes = dict(overrides or {})  # other settings against the default (e.g. --set lr_g=4e-4 batch_size=32)
     if quality_every is not None:  # 0: the trainer as it was before the in-run score (the baseline's speed)
-        config = cfg.from_dict(type(config), {"quality_every": quality_every}, base=config)
-    if overrides:  # screening other settings against the default (e.g. --set lr_g=4e-4 batch_size=32)
-        config = cfg.from_dict(type(config), overrides, base=config)
+        changes["quality_every"] = quality_every
+    if changes:
+        config = cfg.from_dict(type(config), changes, base=config)
     trainer = new_run(model, config, settings, save=False).trainer
     scorer = QualityScorer(trainer.data.images, on_digits(trainer.data))
     rows, spent, seen = [], 0.0, 0

@@ -201,11 +201,10 @@ class Runner:
     def _preview(self, whole: bool = True) -> None:
         """`whole`: every panel (a pause, a single step); else what the trainer shows live (preview_images)."""
         if self.preview_seconds is not None and self._preview_step != self.trainer.step:
-            start = self.clock()
-            t = self.trainer
+            start, t = self.clock(), self.trainer
             self.sink.preview(t.step, t.images() if whole else t.preview_images())
             self._preview_cost = self.clock() - start
-            self._preview_step = self.trainer.step
+            self._preview_step = t.step
 
     def _snapshot(self) -> None:
         """Snapshots of the panels kept in the session (a live-only view such as the game is left out)."""

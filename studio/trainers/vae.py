@@ -206,8 +206,9 @@ class VAETrainer(Trainer):
     def preview_images(self):
         # Encoding the scatter's held-out digits is over half of a preview's cost, and previews are paid for
         # by training (studio/runner.py PREVIEW_SHARE): live, the scatter is redrawn every SCATTER_EVERY-th one.
+        scatter = self._previews % SCATTER_EVERY == 0  # the first live preview has it
         self._previews += 1
-        return self.images(scatter=self._previews % SCATTER_EVERY == 1)
+        return self.images(scatter=scatter)
 
     @torch.no_grad()
     def images(self, scatter: bool = True):
